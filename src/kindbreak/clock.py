@@ -1,0 +1,108 @@
+"""The one place that reads time.
+
+Everything that needs "now" takes a :class:`Clock`. Live monitoring uses :class:`SystemClock`;
+replay and tests use :class:`VirtualClock`, whose time is pushed forward by the replay source
+(``sleep_until``), so cooldowns, quiet hours and watchdogs behave as in real time, only faster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import math
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float:
+        """Seconds on the session's monotonic clock."""
+        ...
+
+    def wall(self) -> float:
+        """Wall time, Unix seconds (UTC), for display and storage."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+    async def sleep_until(self, t_s: float) -> None:
+        """Sleep until ``monotonic()`` reaches ``t_s``."""
+        ...
+
+
+def wall_to_datetime(wall_s: float) -> datetime:
+    return datetime.fromtimestamp(wall_s, tz=UTC)
+
+
+class SystemClock:
+    """Real time. ``monotonic()`` counts from the moment the clock was made."""
+
+    def __init__(self) -> None:
+        self._t0 = time.monotonic()
+        self._wall0 = time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic() - self._t0
+
+    def wall(self) -> float:
+        return self._wall0 + self.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+    async def sleep_until(self, t_s: float) -> None:
+        await asyncio.sleep(max(0.0, t_s - self.monotonic()))
+
+
+class VirtualClock:
+    """Simulated time at ``speed`` times real time (``math.inf``: as fast as possible).
+
+    Time moves only when a driver calls :meth:`sleep_until` (the replay source does) or
+    :meth:`advance_to`. Other tasks' :meth:`sleep` calls wake when virtual time passes their
+    deadline, in deadline order.
+    """
+
+    def __init__(self, *, wall_start_s: float = 0.0, start_s: float = 0.0, speed: float = math.inf):
+        if not speed > 0:
+            raise ValueError("speed must be > 0")
+        self._now = start_s
+        self._wall0 = wall_start_s - start_s
+        self.speed = speed
+        self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def monotonic(self) -> float:
+        return self._now
+
+    def wall(self) -> float:
+        return self._wall0 + self._now
+
+    def advance_to(self, t_s: float) -> None:
+        if t_s > self._now:
+            self._now = t_s
+        while self._waiters and self._waiters[0][0] <= self._now:
+            _, _, fut = heapq.heappop(self._waiters)
+            if not fut.done():
+                fut.set_result(None)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._wait(self._now + max(0.0, seconds))
+
+    async def _wait(self, deadline: float) -> None:
+        if deadline <= self._now:
+            await asyncio.sleep(0)
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (deadline, next(self._seq), fut))
+        await fut
+
+    async def sleep_until(self, t_s: float) -> None:
+        """Drive time: wait (t_s - now) / speed real seconds, then jump to ``t_s``."""
+        gap = t_s - self._now
+        if gap > 0 and math.isfinite(self.speed):
+            await asyncio.sleep(gap / self.speed)
+        else:
+            await asyncio.sleep(0)
+        self.advance_to(t_s)

@@ -1,0 +1,210 @@
+"""The recording format (``*.jsonl``): what ``kindbreak record`` writes and ``--replay`` reads.
+
+JSON Lines, UTF-8. Line 1 is a header object::
+
+    {"format": "kindbreak-recording", "version": 1,
+     "device": {"name": "Polar H10 A1B2C3D4", "address": "AA:BB:CC:DD:EE:FF"},
+     "body_location": "chest", "start_wall": "2026-03-02T08:55:00+00:00",
+     "note": "free text, e.g. the data's source and licence"}
+
+Every further line is either one BLE notification, exactly as it arrived::
+
+    {"t": 12.503, "hex": "1648a0031f03"}
+
+(``t``: arrival time in seconds on the session's monotonic clock, ``hex``: the raw 0x2A37
+value) or a link-state event::
+
+    {"t": 600.0, "state": "reconnecting", "detail": "link lost"}
+
+Blank lines are skipped. Unknown keys are ignored, so later versions can add fields.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from kindbreak.devices.base import DeviceInfo, LinkState, Notification, SourceItem, StateEvent
+from kindbreak.errors import InputFileError
+
+FORMAT_NAME = "kindbreak-recording"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingHeader:
+    device: DeviceInfo = field(default_factory=DeviceInfo)
+    start_wall: datetime | None = None
+    note: str = ""
+    version: int = FORMAT_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "version": self.version,
+            "device": {"name": self.device.name, "address": self.device.address},
+            "body_location": self.device.body_location,
+            "start_wall": None if self.start_wall is None else self.start_wall.isoformat(),
+            "note": self.note,
+        }
+
+
+def looks_like_recording(first_line: str) -> bool:
+    try:
+        obj = json.loads(first_line)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and obj.get("format") == FORMAT_NAME
+
+
+def _parse_header(path: Path, line: str) -> RecordingHeader:
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        raise InputFileError(path, f"the header is not JSON ({exc.args[0]})", line=1) from exc
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
+        raise InputFileError(path, f'the first line must be a header with "format": "{FORMAT_NAME}"', line=1)
+    version = obj.get("version")
+    if version != FORMAT_VERSION:
+        raise InputFileError(
+            path,
+            f"recording format version {version!r} is not supported (this kindbreak reads {FORMAT_VERSION})",
+            line=1,
+            hint="Update kindbreak to read recordings made by a newer version.",
+        )
+    dev = obj.get("device") or {}
+    start: datetime | None = None
+    if obj.get("start_wall"):
+        try:
+            start = datetime.fromisoformat(str(obj["start_wall"]))
+        except ValueError as exc:
+            raise InputFileError(path, f"start_wall {obj['start_wall']!r} is not an ISO 8601 time", line=1) from exc
+    return RecordingHeader(
+        device=DeviceInfo(
+            name=str(dev.get("name") or "unknown"),
+            address=str(dev.get("address") or ""),
+            body_location=obj.get("body_location"),
+        ),
+        start_wall=start,
+        note=str(obj.get("note") or ""),
+        version=version,
+    )
+
+
+def _parse_item(path: Path, lineno: int, line: str) -> SourceItem:
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        raise InputFileError(path, f"not a JSON object ({exc.args[0]})", line=lineno) from exc
+    if not isinstance(obj, dict):
+        raise InputFileError(path, "expected a JSON object", line=lineno)
+    t = obj.get("t")
+    if isinstance(t, bool) or not isinstance(t, int | float) or t != t or t < 0:
+        raise InputFileError(path, f'"t" must be a non-negative number of seconds, got {t!r}', line=lineno)
+    if "hex" in obj:
+        try:
+            payload = bytes.fromhex(str(obj["hex"]))
+        except ValueError as exc:
+            raise InputFileError(path, f'"hex" is not hexadecimal: {obj["hex"]!r}', line=lineno) from exc
+        return Notification(float(t), payload)
+    if "state" in obj:
+        try:
+            state = LinkState(str(obj["state"]))
+        except ValueError as exc:
+            allowed = ", ".join(s.value for s in LinkState)
+            raise InputFileError(
+                path, f"unknown state {obj['state']!r} (allowed: {allowed})", line=lineno
+            ) from exc
+        return StateEvent(float(t), state, str(obj.get("detail") or ""))
+    raise InputFileError(path, 'a line needs "hex" (a notification) or "state" (an event)', line=lineno)
+
+
+class RecordingReader:
+    """Streams a recording without loading it whole. Errors name the file and line."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self._fh: IO[str] = self.path.open("r", encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise InputFileError(self.path, "no such file") from exc
+        except IsADirectoryError as exc:
+            raise InputFileError(self.path, "is a directory, not a recording") from exc
+        except OSError as exc:
+            raise InputFileError(self.path, f"cannot be read ({exc.strerror})") from exc
+        try:
+            first = self._fh.readline()
+        except UnicodeDecodeError as exc:
+            self._fh.close()
+            raise InputFileError(self.path, "is binary, not a text recording", line=1) from exc
+        if not first.strip():
+            self._fh.close()
+            raise InputFileError(self.path, "is empty", line=1)
+        self.header = _parse_header(self.path, first)
+
+    def __iter__(self) -> Iterator[SourceItem]:
+        lineno = 1
+        last_t = 0.0
+        try:
+            for line in self._fh:
+                lineno += 1
+                if not line.strip():
+                    continue
+                item = _parse_item(self.path, lineno, line)
+                if item.t_s + 1e-9 < last_t:
+                    raise InputFileError(
+                        self.path, f"time goes backwards ({item.t_s} after {last_t})", line=lineno
+                    )
+                last_t = item.t_s
+                yield item
+        except UnicodeDecodeError as exc:
+            raise InputFileError(self.path, "contains binary data", line=lineno + 1) from exc
+        finally:
+            self._fh.close()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class RecordingWriter:
+    """Appends items to a new recording, flushing each line so a crash loses at most one.
+
+    The file is created readable by the user alone (health data).
+    """
+
+    def __init__(self, path: Path | str, header: RecordingHeader) -> None:
+        self.path = Path(path)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            raise InputFileError(self.path, f"cannot be written ({exc.strerror})") from exc
+        self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        self._write(header.to_json())
+
+    def _write(self, obj: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self._fh.flush()
+
+    def write(self, item: SourceItem) -> None:
+        if isinstance(item, Notification):
+            self._write({"t": round(item.t_s, 4), "hex": item.payload.hex()})
+        else:
+            obj: dict[str, Any] = {"t": round(item.t_s, 4), "state": item.state.value}
+            if item.detail:
+                obj["detail"] = item.detail
+            self._write(obj)
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,130 @@
+"""kindbreak's exception tree.
+
+Every error the user can meet derives from :class:`KindbreakError` and carries a one-line
+``hint`` the user can act on. Lower layers translate foreign exceptions at the boundary
+(``raise DeviceNotFound(...) from exc``). The CLI maps :class:`UsageError` subclasses to exit
+status 2 (bad input or usage) and everything else to 1 (runtime failure).
+
+Poor signal quality is never an exception: it is data (a window's ``quality``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KindbreakError(Exception):
+    """Root of every error kindbreak raises on purpose."""
+
+    hint: str = ""
+    exit_status: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class UsageError(KindbreakError):
+    """Bad input or usage: the user can fix it by changing what they asked for."""
+
+    exit_status = 2
+
+
+# --- device errors -------------------------------------------------------------------------
+
+
+class DeviceError(KindbreakError):
+    """Something went wrong talking to a heart-rate device."""
+
+
+class DeviceNotFound(DeviceError):
+    hint = "Wake the strap (wet the electrodes and put it on), keep it near, then run `kindbreak scan`."
+
+    def __init__(self, message: str, *, seen: tuple[str, ...] = (), hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.seen = seen
+
+
+class AdapterUnavailable(DeviceError):
+    hint = "Turn Bluetooth on (for example `bluetoothctl power on`) and try again."
+
+
+class BluetoothPermissionDenied(DeviceError):
+    hint = (
+        "Allow Bluetooth for this terminal: on macOS in System Settings > Privacy & Security > "
+        "Bluetooth; on Linux make sure your user may talk to BlueZ (group `bluetooth`)."
+    )
+
+
+class DeviceDisconnected(DeviceError):
+    hint = "The strap went out of range or lost power; kindbreak reconnects on its own."
+
+
+class NoDeviceChosen(UsageError):
+    hint = "Run `kindbreak scan`, then `kindbreak monitor --device ADDRESS` once; it is remembered."
+
+
+# --- data errors ---------------------------------------------------------------------------
+
+
+class MalformedMeasurement(KindbreakError, ValueError):
+    """A Heart Rate Measurement (0x2A37) payload that does not follow the spec.
+
+    Raised by the pure parser; callers at the device edge count and skip such packets.
+    """
+
+    exit_status = 2
+    hint = "The device sent a packet that is not a valid Heart Rate Measurement; it was skipped."
+
+
+class InputFileError(UsageError):
+    """A file the user gave us cannot be read as what it claims to be."""
+
+    hint = "Give a kindbreak recording (.jsonl), an RR text file (one interval in ms per line) or a CSV with an rr_ms column."
+
+    def __init__(
+        self,
+        path: Path | str,
+        problem: str,
+        *,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = f"{path}" if line is None else f"{path}, line {line}"
+        super().__init__(f"{where}: {problem}", hint=hint)
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+
+
+# --- configuration and storage -------------------------------------------------------------
+
+
+class ConfigError(UsageError):
+    hint = "Fix or remove that setting; every setting has a default."
+
+    def __init__(self, path: Path | str | None, key: str | None, problem: str, *, hint: str | None = None):
+        where = str(path) if path is not None else "settings"
+        if key:
+            where += f": {key}"
+        super().__init__(f"{where}: {problem}", hint=hint)
+        self.path = None if path is None else Path(path)
+        self.key = key
+
+
+class StoreError(KindbreakError):
+    hint = "Check that the data directory is writable and not on a full disk."
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+class NotifierError(KindbreakError):
+    """A notification backend failed; the caller falls back to the terminal."""
+
+    hint = "No desktop notification server answered; prompts will show in the terminal."
