@@ -1,0 +1,3 @@
+from kindbreak.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""Placing beats in time from notifications. Pure.
+
+A 0x2A37 notification carries no timestamps: only its arrival time and the RR intervals of the
+beats since the last one, oldest first. :class:`BeatPlacer` keeps a chain of beat times built
+from the RR values themselves (beat-to-beat precision), and uses arrival times only to keep that
+chain honest:
+
+* **continuity**: each new interval starts where the previous beat ended;
+* **duplicates**: a strap sometimes repeats an RR in the next notification. If chaining a
+  notification's RR would put its last beat later than its own arrival (plus a tolerance),
+  its oldest values are already-counted repeats and are dropped. RR sums drift from the host
+  clock (crystal error, buffering), so values are matched by cumulative time, never by value;
+* **gaps**: when the chain falls behind the arrival time by more than ``gap_tolerance_s``
+  (beats were lost: link drop, contact loss, notifications without RR), the chain is re-anchored
+  at the arrival time, walking back through the new RR, and the first new beat is marked
+  ``gap_before``, so no window ever bridges the hole with a fake interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Beat:
+    """One heartbeat: the time it ended (s, session clock) and the interval ending at it."""
+
+    t_s: float
+    rr_ms: float
+    gap_before: bool = False
+
+
+@dataclass(slots=True)
+class BeatPlacer:
+    """Turns each notification's (arrival, RR list) into placed, deduplicated beats."""
+
+    ahead_tolerance_s: float = 1.5
+    gap_tolerance_s: float = 3.0
+    _last_beat_s: float | None = None
+    _pending_gap: bool = True
+    duplicates_dropped: int = 0
+    gaps: int = 0
+
+    def mark_gap(self) -> None:
+        """Called on contact loss or a link drop: the next beat starts a new chain."""
+        self._pending_gap = True
+
+    def place(self, arrival_s: float, rr_ms: tuple[float, ...]) -> list[Beat]:
+        if not rr_ms:
+            return []
+        values = [float(v) for v in rr_ms if v > 0]
+        if not values:
+            return []
+        last = self._last_beat_s
+        gap = self._pending_gap or last is None
+        if not gap and last is not None:
+            # Drop repeats: while chaining would land beyond the arrival, the oldest value was
+            # already counted in an earlier notification.
+            chained_end = last + sum(values) / 1000.0
+            while len(values) > 0 and chained_end > arrival_s + self.ahead_tolerance_s:
+                chained_end -= values.pop(0) / 1000.0
+                self.duplicates_dropped += 1
+            if not values:
+                return []
+            if arrival_s - chained_end > self.gap_tolerance_s:
+                gap = True
+        beats: list[Beat] = []
+        if gap:
+            self.gaps += 1 if last is not None else 0
+            # Anchor the newest beat at arrival and walk back through the intervals.
+            t = arrival_s
+            times = []
+            for v in reversed(values):
+                times.append(t)
+                t -= v / 1000.0
+            times.reverse()
+            if last is not None:
+                # Never place a beat at or before one already placed.
+                keep = [i for i, ts in enumerate(times) if ts > last + 0.05]
+                values = [values[i] for i in keep]
+                times = [times[i] for i in keep]
+            for i, (ts, v) in enumerate(zip(times, values, strict=True)):
+                beats.append(Beat(ts, v, gap_before=(i == 0)))
+        else:
+            assert last is not None
+            t = last
+            for v in values:
+                t += v / 1000.0
+                beats.append(Beat(t, v, gap_before=False))
+        if beats:
+            self._last_beat_s = beats[-1].t_s
+            self._pending_gap = False
+        return beats

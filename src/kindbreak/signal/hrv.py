@@ -1,0 +1,212 @@
+"""HRV markers of one window of normal-to-normal (NN) intervals. Pure.
+
+Two engines compute the same :class:`Markers`:
+
+* :func:`compute_markers`, the vectorised engine the pipeline runs for every sliding window
+  (about 0.3 ms per 5-minute window);
+* :func:`neurokit_markers`, the same quantities through NeuroKit2 (``nk.hrv_time``), kept as
+  the reference the tests and ``benchmarks/`` compare against (about 20 ms per window, and a
+  5 s import). NeuroKit2 is imported here and nowhere else.
+
+Definitions follow Kubios HRV (Tarvainen et al. 2014, Comput Methods Programs Biomed 113:210),
+so numbers can be checked against a Kubios report:
+
+==================  ======  ===========================================================
+marker              unit    definition
+==================  ======  ===========================================================
+``mean_rr_ms``      ms      mean of NN intervals
+``mean_hr_bpm``     1/min   60000 / mean RR (Kubios; not the mean of instantaneous HR)
+``sdnn_ms``         ms      standard deviation of NN, ddof = 1
+``rmssd_ms``        ms      root mean square of successive differences
+``pnn50_pct``       %       share of successive differences > 50 ms, over N - 1 (Kubios)
+``sd1_ms``          ms      Poincaré SD1 = sqrt(1/2) * std(successive differences)
+``sd2_ms``          ms      Poincaré SD2 = sqrt(2 SDNN^2 - SD1^2)
+``vlf/lf/hf_ms2``   ms^2    band power 0-0.04 / 0.04-0.15 / 0.15-0.4 Hz: RR interpolated at
+                            4 Hz (cubic spline), mean removed, Welch periodogram with a
+                            Hann window of min(300 s, window) and 50 % overlap, 300 points/Hz
+``lf_hf``           1       LF / HF
+``stress_index``    1       Kubios stress index, sqrt of Baevsky's SI = AMo / (2 Mo MxDMn)
+==================  ======  ===========================================================
+
+Stress index choices (documented because Kubios does not publish them): AMo is the share (%)
+of intervals in the modal 50 ms bin with bins starting at the shortest interval, Mo the
+median interval (s), MxDMn the 2.5-97.5 percentile spread (s). On the Kubios sample this gives
+7.719 against Kubios' 7.7198; the textbook choices (Mo = modal bin, MxDMn = max - min) give
+5.885. Minimum windows (Task Force 1996; Shaffer & Ginsberg 2017): HR, SDNN, RMSSD about 60 s;
+LF needs 120 s or more; below that the band powers are reported as ``nan``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+INTERPOLATION_HZ = 4.0
+SPECTRUM_POINTS_PER_HZ = 300
+WELCH_SEGMENT_S = 300.0
+MIN_FREQUENCY_WINDOW_S = 120.0
+BANDS_HZ = {"vlf": (0.0, 0.04), "lf": (0.04, 0.15), "hf": (0.15, 0.4)}
+
+
+@dataclass(frozen=True, slots=True)
+class Markers:
+    n_beats: int
+    duration_s: float
+    mean_rr_ms: float
+    mean_hr_bpm: float
+    sdnn_ms: float
+    rmssd_ms: float
+    pnn50_pct: float
+    sd1_ms: float
+    sd2_ms: float
+    vlf_ms2: float
+    lf_ms2: float
+    hf_ms2: float
+    lf_hf: float
+    stress_index: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def _successive_differences(rr_ms: FloatArray, breaks: npt.NDArray[np.bool_] | None) -> FloatArray:
+    diffs = np.diff(rr_ms)
+    if breaks is not None and breaks.size == rr_ms.size:
+        # A difference across a gap compares intervals that were not neighbours.
+        diffs = diffs[~breaks[1:]]
+    return diffs
+
+
+def stress_index(rr_ms: FloatArray) -> float:
+    """Kubios stress index (square root of Baevsky's SI); see the module docstring."""
+    if rr_ms.size < 10:
+        return math.nan
+    lo = float(rr_ms.min())
+    n_bins = int((float(rr_ms.max()) - lo) // 50.0) + 1
+    counts = np.bincount(((rr_ms - lo) // 50.0).astype(np.int64), minlength=n_bins)
+    amo_pct = 100.0 * float(counts.max()) / rr_ms.size
+    mo_s = float(np.median(rr_ms)) / 1000.0
+    p2_5, p97_5 = np.percentile(rr_ms, [2.5, 97.5])
+    mxdmn_s = float(p97_5 - p2_5) / 1000.0
+    if mxdmn_s <= 0 or mo_s <= 0:
+        return math.nan
+    return math.sqrt(amo_pct / (2.0 * mo_s * mxdmn_s))
+
+
+def band_powers(rr_ms: FloatArray, t_s: FloatArray) -> tuple[float, float, float]:
+    """VLF, LF and HF power (ms^2) of the RR series sampled at beat times ``t_s``."""
+    from scipy.interpolate import CubicSpline
+    from scipy.signal import welch
+
+    duration = float(t_s[-1] - t_s[0]) if t_s.size else 0.0
+    if rr_ms.size < 4 or duration < MIN_FREQUENCY_WINDOW_S:
+        return math.nan, math.nan, math.nan
+    grid = np.arange(t_s[0], t_s[-1], 1.0 / INTERPOLATION_HZ)
+    series = CubicSpline(t_s, rr_ms)(grid)
+    series = series - series.mean()
+    nperseg = min(series.size, int(WELCH_SEGMENT_S * INTERPOLATION_HZ))
+    nfft = max(nperseg, int(SPECTRUM_POINTS_PER_HZ * INTERPOLATION_HZ))
+    freqs, psd = welch(
+        series, fs=INTERPOLATION_HZ, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
+        nfft=nfft, detrend="constant",
+    )
+    out = []
+    for lo, hi in BANDS_HZ.values():
+        mask = (freqs >= lo) & (freqs < hi)
+        out.append(float(np.trapezoid(psd[mask], freqs[mask])))
+    return out[0], out[1], out[2]
+
+
+def compute_markers(
+    rr_ms: FloatArray | list[float],
+    t_s: FloatArray | list[float] | None = None,
+    *,
+    breaks: npt.NDArray[np.bool_] | None = None,
+    frequency: bool = True,
+) -> Markers:
+    """Markers of one window of NN intervals (ms) ending at beat times ``t_s`` (s).
+
+    ``breaks[i]`` marks a gap before interval ``i``: successive differences across it are left
+    out. ``t_s`` defaults to the cumulative sum of the intervals.
+    """
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    t = np.cumsum(rr) / 1000.0 if t_s is None else np.asarray(t_s, dtype=np.float64)
+    n = int(rr.size)
+    if n < 2:
+        nan = math.nan
+        mean = float(rr.mean()) if n else nan
+        return Markers(n, 0.0, mean, 60000.0 / mean if n else nan, *([nan] * 10))
+    mean_rr = float(rr.mean())
+    sdnn = float(rr.std(ddof=1))
+    diffs = _successive_differences(rr, breaks)
+    if diffs.size:
+        rmssd = float(np.sqrt(np.mean(diffs**2)))
+        pnn50 = 100.0 * float(np.count_nonzero(np.abs(diffs) > 50.0)) / diffs.size
+        sd1 = float(np.sqrt(0.5) * diffs.std(ddof=1)) if diffs.size > 1 else math.nan
+    else:
+        rmssd = pnn50 = sd1 = math.nan
+    sd2_sq = 2.0 * sdnn**2 - sd1**2 if not math.isnan(sd1) else math.nan
+    sd2 = math.sqrt(sd2_sq) if sd2_sq == sd2_sq and sd2_sq > 0 else math.nan
+    if frequency:
+        vlf, lf, hf = band_powers(rr, t)
+    else:
+        vlf = lf = hf = math.nan
+    lf_hf = lf / hf if hf and not math.isnan(hf) and hf > 0 else math.nan
+    return Markers(
+        n_beats=n,
+        duration_s=float(rr.sum()) / 1000.0,
+        mean_rr_ms=mean_rr,
+        mean_hr_bpm=60000.0 / mean_rr,
+        sdnn_ms=sdnn,
+        rmssd_ms=rmssd,
+        pnn50_pct=pnn50,
+        sd1_ms=sd1,
+        sd2_ms=sd2,
+        vlf_ms2=vlf,
+        lf_ms2=lf,
+        hf_ms2=hf,
+        lf_hf=lf_hf,
+        stress_index=stress_index(rr),
+    )
+
+
+def neurokit_markers(rr_ms: FloatArray | list[float], t_s: FloatArray | list[float] | None = None) -> Markers:
+    """The time-domain markers through NeuroKit2 (``nk.hrv_time``), as the reference.
+
+    NeuroKit2 divides pNN50 by N rather than N - 1; this converts it to the Kubios definition.
+    The frequency-domain and stress-index fields come from :func:`compute_markers` (NeuroKit2's
+    Welch defaults differ from Kubios; see ``docs/markers.md``).
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import neurokit2 as nk
+
+        rr = np.asarray(rr_ms, dtype=np.float64)
+        t = np.cumsum(rr) / 1000.0 if t_s is None else np.asarray(t_s, dtype=np.float64)
+        res = nk.hrv_time({"RRI": rr, "RRI_Time": t})
+    ours = compute_markers(rr, t)
+    n = rr.size
+    mean_rr = float(res["HRV_MeanNN"].iloc[0])
+    return Markers(
+        n_beats=n,
+        duration_s=ours.duration_s,
+        mean_rr_ms=mean_rr,
+        mean_hr_bpm=60000.0 / mean_rr,
+        sdnn_ms=float(res["HRV_SDNN"].iloc[0]),
+        rmssd_ms=float(res["HRV_RMSSD"].iloc[0]),
+        pnn50_pct=float(res["HRV_pNN50"].iloc[0]) * n / (n - 1),
+        sd1_ms=ours.sd1_ms,
+        sd2_ms=ours.sd2_ms,
+        vlf_ms2=ours.vlf_ms2,
+        lf_ms2=ours.lf_ms2,
+        hf_ms2=ours.hf_ms2,
+        lf_hf=ours.lf_hf,
+        stress_index=ours.stress_index,
+    )
