@@ -128,3 +128,15 @@ class NotifierError(KindbreakError):
     """A notification backend failed; the caller falls back to the terminal."""
 
     hint = "No desktop notification server answered; prompts will show in the terminal."
+
+
+class PromptFileError(InputFileError):
+    """The user's prompts file (TOML) cannot be read at all: not TOML, not UTF-8, unreadable.
+
+    A single bad entry is not an error: it becomes a warning on the library and the rest loads.
+    """
+
+    hint = (
+        "Fix the TOML in your prompts file (or move it aside); "
+        "the built-in prompts work without it."
+    )

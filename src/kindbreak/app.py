@@ -1,0 +1,211 @@
+"""The composition root: builds the clock, source, pipeline, store and notifier, and runs them.
+
+Nothing else in kindbreak constructs hardware or picks implementations. ``monitor`` (live or
+replay) and ``demo`` both come through :func:`kindbreak.session.run_session`, so a replayed
+recording runs exactly the code path a strap runs, with a virtual clock instead of the system
+clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from kindbreak.clock import Clock, SystemClock, VirtualClock
+from kindbreak.config import Settings
+from kindbreak.devices.base import HeartRateSource
+from kindbreak.paths import Paths, ensure_private_dir
+from kindbreak.signal.pipeline import Pipeline, PipelineSettings
+from kindbreak.store.db import Store
+
+log = logging.getLogger("kindbreak")
+
+
+def pipeline_settings(settings: Settings) -> PipelineSettings:
+    return PipelineSettings(window_s=settings.signal.window_s, step_s=settings.signal.step_s)
+
+
+def make_replay(path: Path, speed: float) -> tuple[HeartRateSource, VirtualClock]:
+    """A replay source and the virtual clock it drives (speed 0 = as fast as possible)."""
+    from kindbreak.devices.recording import RecordingReader
+    from kindbreak.devices.replay import ReplaySource
+
+    header = RecordingReader(path).header
+    wall0 = header.start_wall.timestamp() if header.start_wall is not None else time.time()
+    clock = VirtualClock(wall_start_s=wall0, speed=speed if speed > 0 else math.inf)
+    return ReplaySource(path, clock), clock
+
+
+def recording_duration_s(path: Path) -> float:
+    """Time of the last item of a recording (reads only the file's tail)."""
+    import json
+
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 4096))
+        lines = [ln for ln in fh.read().splitlines() if ln.strip()]
+    for line in reversed(lines):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("t"), int | float):
+            return float(obj["t"])
+    return 0.0
+
+
+async def make_notifier(kind: str, stream: TextIO) -> object:
+    from kindbreak.prompts.notifier import make_notifier as build
+
+    return await build(kind, stream=stream, log=log)
+
+
+async def _run(
+    *,
+    paths: Paths,
+    settings: Settings,
+    source: HeartRateSource,
+    clock: Clock,
+    source_kind: str,
+    notifier_kind: str,
+    quiet: bool,
+    duration_s: float | None,
+    total_s: float | None,
+    stream: TextIO,
+    seed: int | None = None,
+) -> int:
+    from kindbreak.report.text import session_summary
+    from kindbreak.session import PromptSink, StatusLine, run_session
+
+    store = Store(paths.db)
+    try:
+        info = source.info
+        session_id = store.start_session(
+            started_wall=clock.wall(),
+            source=source_kind,
+            device_name=info.name,
+            device_address=info.address,
+        )
+        notifier = await make_notifier(notifier_kind, stream)
+        try:
+            prompt_sink = PromptSink(
+                settings=settings,
+                paths=paths,
+                notifier=notifier,
+                store=store,
+                session_id=session_id,
+                clock=clock,
+                rng=random.Random(seed),
+                out=stream,
+            )
+            status = StatusLine(stream, enabled=not quiet, total_s=total_s)
+            status.device = info.name
+            report = await run_session(
+                source=source,
+                clock=clock,
+                pipeline=Pipeline(pipeline_settings(settings)),
+                store=store,
+                session_id=session_id,
+                prompt_sink=prompt_sink,
+                status=status,
+                duration_s=duration_s,
+            )
+        finally:
+            await notifier.aclose()  # type: ignore[attr-defined]
+            await source.aclose()
+        store.end_session(session_id, clock.wall())
+    finally:
+        store.close()
+    stream.write(session_summary(report))
+    stream.flush()
+    return 0
+
+
+def run_demo(
+    paths: Paths, settings: Settings, recording: Path, *, notifier: str | None, quiet: bool
+) -> int:
+    """Replay the bundled workday as fast as the machine allows into a fresh demo log."""
+    demo_dir = paths.data_dir / "demo"
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)
+    ensure_private_dir(demo_dir)
+    demo_paths = Paths(data_dir=demo_dir, config_dir=paths.config_dir, state_dir=paths.state_dir)
+    source, clock = make_replay(recording, math.inf)
+    out = sys.stderr
+    out.write(f"kindbreak demo: replaying {recording.name} ({source.info.name}) into {demo_dir}\n")
+    t0 = time.perf_counter()
+    rc = asyncio.run(
+        _run(
+            paths=demo_paths,
+            settings=settings,
+            source=source,
+            clock=clock,
+            source_kind="demo",
+            notifier_kind=notifier or settings.prompts.notifier,
+            quiet=quiet,
+            duration_s=None,
+            total_s=recording_duration_s(recording),
+            stream=out,
+            seed=7,
+        )
+    )
+    out.write(f"demo finished in {time.perf_counter() - t0:.1f} s of wall time; log: {demo_paths.db}\n")
+    return rc
+
+
+def run_monitor(
+    paths: Paths,
+    settings: Settings,
+    *,
+    replay: Path | None,
+    speed: float,
+    device: str | None,
+    duration_s: float | None,
+    notifier: str | None,
+    quiet: bool,
+) -> int:
+    ensure_private_dir(paths.data_dir)
+    out = sys.stderr
+    clock: Clock
+    if replay is not None:
+        source, clock = make_replay(replay, speed)
+        kind = "replay"
+        total = recording_duration_s(replay)
+    else:
+        source, clock = make_ble_source(paths, settings, device)
+        kind = "ble"
+        total = None
+    return asyncio.run(
+        _run(
+            paths=paths,
+            settings=settings,
+            source=source,
+            clock=clock,
+            source_kind=kind,
+            notifier_kind=notifier or settings.prompts.notifier,
+            quiet=quiet,
+            duration_s=duration_s,
+            total_s=total,
+            stream=out,
+        )
+    )
+
+
+def make_ble_source(paths: Paths, settings: Settings, device: str | None) -> tuple[HeartRateSource, Clock]:
+    from kindbreak.errors import NoDeviceChosen
+
+    target = device or settings.device.address or settings.device.name
+    if not target:
+        raise NoDeviceChosen("no strap chosen yet")
+    raise NoDeviceChosen(f"live Bluetooth monitoring of {target} is not wired in yet")
+
+
+_ = SystemClock

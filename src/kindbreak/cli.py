@@ -1,0 +1,207 @@
+"""Command line. Imports nothing heavy at start: ``kindbreak --help`` answers at once.
+
+Errors from :mod:`kindbreak.errors` become one line and a hint on stderr, with exit status 2
+for bad input or usage and 1 for runtime failures; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kindbreak import __version__
+from kindbreak.errors import KindbreakError, UsageError
+
+if TYPE_CHECKING:
+    from kindbreak.config import Settings
+    from kindbreak.paths import Paths
+
+log = logging.getLogger("kindbreak")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _bundled_fixture(name: str) -> Path:
+    """A recording shipped with kindbreak: in the source tree, or installed package data."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "fixtures" / name, here.parent / "data" / name):
+        if candidate.exists():
+            return candidate
+    raise UsageError(
+        f"the bundled recording {name} is missing from this installation",
+        hint="Reinstall kindbreak, or pass a recording: kindbreak monitor --replay FILE --speed 0",
+    )
+
+
+def _context(args: argparse.Namespace) -> tuple[Paths, Settings]:
+    from kindbreak.config import load_settings
+    from kindbreak.paths import default_paths
+
+    paths = default_paths(args.data_dir, args.config_dir)
+    return paths, load_settings(paths.config_file)
+
+
+def _setup_logging(paths: Paths, debug: bool) -> None:
+    from kindbreak.paths import ensure_private_dir
+
+    root = logging.getLogger("kindbreak")
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    try:
+        ensure_private_dir(paths.state_dir)
+        fh = logging.FileHandler(paths.log_file, encoding="utf-8")
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(fh)
+    except OSError as exc:
+        print(f"kindbreak: cannot write the log file {paths.log_file}: {exc.strerror}", file=sys.stderr)
+    if debug:
+        sh = logging.StreamHandler(sys.stderr)
+        sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(sh)
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from kindbreak.analysis import analyze_file
+    from kindbreak.report.text import analysis_text
+
+    _, settings = _context(args)
+    from kindbreak.app import pipeline_settings
+
+    result = analyze_file(Path(args.file), pipeline_settings(settings))
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=1, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(analysis_text(result))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_demo
+
+    paths, settings = _context(args)
+    _setup_logging(paths, args.debug)
+    recording = Path(args.recording) if args.recording else _bundled_fixture("workday.jsonl")
+    return run_demo(paths, settings, recording, notifier=args.notifier, quiet=args.quiet)
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_monitor
+
+    paths, settings = _context(args)
+    _setup_logging(paths, args.debug)
+    return run_monitor(
+        paths,
+        settings,
+        replay=Path(args.replay) if args.replay else None,
+        speed=args.speed,
+        device=args.device,
+        duration_s=args.duration,
+        notifier=args.notifier,
+        quiet=args.quiet,
+    )
+
+
+def _positive(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return v
+
+
+# -- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="where the log lives (default: your user data dir)")
+    common.add_argument("--config-dir", type=Path, help=argparse.SUPPRESS)
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+
+    p = argparse.ArgumentParser(
+        prog="kindbreak",
+        description="Notice stress rising in your heartbeat and take a kind break.",
+    )
+    p.add_argument("--version", action="version", version=f"kindbreak {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    notifier_help = "auto (desktop if available), desktop, plyer or terminal"
+
+    d = sub.add_parser("demo", parents=[common], help="replay a bundled workday recording end to end")
+    d.add_argument("--recording", help=argparse.SUPPRESS)
+    d.add_argument("--notifier", default=None, help=notifier_help)
+    d.add_argument("--quiet", action="store_true", help="no progress line")
+    d.set_defaults(func=cmd_demo)
+
+    m = sub.add_parser("monitor", parents=[common], help="watch your heart rate live and offer breaks")
+    m.add_argument("--device", help="address or name of your strap (remembered)")
+    m.add_argument("--replay", metavar="FILE", help="replay a recording instead of a live strap")
+    m.add_argument(
+        "--speed", type=_positive, default=1.0,
+        help="replay speed: 1 = real time, 60 = an hour a minute, 0 = as fast as possible",
+    )
+    m.add_argument("--duration", type=_positive, metavar="S", help="stop cleanly after S seconds")
+    m.add_argument("--notifier", default=None, help=notifier_help)
+    m.add_argument("--quiet", action="store_true", help="no live status line")
+    m.set_defaults(func=cmd_monitor)
+
+    a = sub.add_parser(
+        "analyze", parents=[common],
+        help="analyse a recording or RR file offline",
+        description="Accepts a kindbreak recording (.jsonl), RR text (one interval in ms per "
+        "line) or a CSV with an rr_ms/ibi_ms/rr/ibi column.",
+    )
+    a.add_argument("file")
+    a.add_argument("--json", action="store_true", help="print one JSON object")
+    a.set_defaults(func=cmd_analyze)
+
+    for extra in _EXTRA_COMMANDS:
+        extra(sub, common)
+    return p
+
+
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser], argparse.ArgumentParser], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)  # health data: everything we create is the user's alone
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    args.debug = getattr(args, "debug", False)
+    try:
+        return int(args.func(args))
+    except KindbreakError as exc:
+        if args.debug:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"kindbreak: {exc}\n")
+        if exc.hint:
+            sys.stderr.write(f"  hint: {exc.hint}\n")
+        return exc.exit_status
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error.
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        sys.stderr.write("\nkindbreak: stopped\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

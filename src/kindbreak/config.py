@@ -1,0 +1,164 @@
+"""Settings: TOML in the user's config dir, validated on load into a frozen dataclass.
+
+Every setting has a default, so no file is needed. An error names the file, the key and what is
+allowed. Example ``config.toml``::
+
+    [device]
+    address = "A0:9E:1A:7E:3A:1B"     # remembered by `kindbreak monitor --device`
+
+    [signal]
+    window_s = 300                     # HRV window, 120-600 s
+    step_s = 30                        # how often a window closes, 5-120 s
+
+    [prompts]
+    cooldown_min = 45
+    quiet_hours = ["21:00", "08:00"]
+    daily_max = 6
+    notifier = "auto"                  # auto | desktop | plyer | terminal
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from kindbreak.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSettings:
+    address: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SignalSettings:
+    window_s: float = 300.0
+    step_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class PromptSettings:
+    cooldown_min: float = 45.0
+    quiet_hours: tuple[str, str] | None = None
+    daily_max: int = 6
+    notifier: str = "auto"
+    timezone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    device: DeviceSettings = field(default_factory=DeviceSettings)
+    signal: SignalSettings = field(default_factory=SignalSettings)
+    prompts: PromptSettings = field(default_factory=PromptSettings)
+    source: Path | None = None
+
+
+_RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("signal", "window_s"): (120.0, 600.0),
+    ("signal", "step_s"): (5.0, 120.0),
+    ("prompts", "cooldown_min"): (0.0, 24 * 60.0),
+    ("prompts", "daily_max"): (0, 100),
+}
+_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("prompts", "notifier"): ("auto", "desktop", "plyer", "terminal"),
+}
+
+
+def _hhmm(path: Path | None, key: str, value: object) -> str:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        raise ConfigError(path, key, f"{value!r} is not a time like \"21:30\"")
+    hh, mm = value[:2], value[3:]
+    if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
+        raise ConfigError(path, key, f"{value!r} is not a time like \"21:30\"")
+    return value
+
+
+def _section(cls: type[Any], name: str, raw: object, path: Path | None) -> Any:
+    if raw is None:
+        return cls()
+    if not isinstance(raw, dict):
+        raise ConfigError(path, name, "must be a table, like [" + name + "]")
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        dotted = f"{name}.{key}"
+        if key not in known:
+            raise ConfigError(path, dotted, f"unknown setting (known: {', '.join(sorted(known))})")
+        default = getattr(cls(), key)
+        if (name, key) == ("prompts", "quiet_hours"):
+            if not (isinstance(value, list) and len(value) == 2):
+                raise ConfigError(path, dotted, 'must be two times, like ["21:00", "08:00"]')
+            values[key] = (_hhmm(path, dotted, value[0]), _hhmm(path, dotted, value[1]))
+            continue
+        if isinstance(default, bool) or isinstance(default, str):
+            if not isinstance(value, type(default)):
+                raise ConfigError(path, dotted, f"must be a {type(default).__name__}, got {value!r}")
+        elif isinstance(default, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(path, dotted, f"must be a number, got {value!r}")
+            if isinstance(default, int) and not isinstance(value, int):
+                raise ConfigError(path, dotted, f"must be a whole number, got {value!r}")
+            value = type(default)(value)
+        if (name, key) in _RANGES:
+            lo, hi = _RANGES[(name, key)]
+            if not lo <= value <= hi:
+                raise ConfigError(path, dotted, f"{value!r} is outside the allowed {lo:g} to {hi:g}")
+        if (name, key) in _CHOICES and value not in _CHOICES[(name, key)]:
+            allowed = ", ".join(_CHOICES[(name, key)])
+            raise ConfigError(path, dotted, f"{value!r} is not one of: {allowed}")
+        values[key] = value
+    return cls(**values)
+
+
+def parse_settings(raw: dict[str, Any], path: Path | None = None) -> Settings:
+    sections = {"device": DeviceSettings, "signal": SignalSettings, "prompts": PromptSettings}
+    for key in raw:
+        if key not in sections:
+            raise ConfigError(path, key, f"unknown section (known: {', '.join(sections)})")
+    return Settings(
+        device=_section(DeviceSettings, "device", raw.get("device"), path),
+        signal=_section(SignalSettings, "signal", raw.get("signal"), path),
+        prompts=_section(PromptSettings, "prompts", raw.get("prompts"), path),
+        source=path,
+    )
+
+
+def load_settings(path: Path) -> Settings:
+    """Read ``path``; a missing file gives the defaults."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, None, f"cannot be read ({exc})") from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, None, f"is not valid TOML: {exc}") from exc
+    return parse_settings(raw, path)
+
+
+def remember_device(path: Path, address: str, name: str) -> None:
+    """Save the chosen device in the config file, keeping the user's other lines."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    out: list[str] = []
+    in_device = False
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_device = stripped == "[device]"
+            if in_device:
+                continue
+        if in_device:
+            continue
+        out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    block = ["", "[device]", f'address = "{address}"', f'name = "{name}"'] if out else [
+        "[device]", f'address = "{address}"', f'name = "{name}"']
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text("\n".join(out + block) + "\n", encoding="utf-8")
+    path.chmod(0o600)
