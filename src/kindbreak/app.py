@@ -157,7 +157,9 @@ def run_demo(
             seed=7,
         )
     )
-    out.write(f"demo finished in {time.perf_counter() - t0:.1f} s of wall time; log: {demo_paths.db}\n")
+    out.write(
+        f"demo finished in {time.perf_counter() - t0:.1f} s of wall time; log: {demo_paths.db}\n"
+    )
     return rc
 
 
@@ -199,7 +201,9 @@ def run_monitor(
     )
 
 
-def make_ble_source(paths: Paths, settings: Settings, device: str | None) -> tuple[HeartRateSource, Clock]:
+def make_ble_source(
+    paths: Paths, settings: Settings, device: str | None
+) -> tuple[HeartRateSource, Clock]:
     from kindbreak.errors import NoDeviceChosen
 
     target = device or settings.device.address or settings.device.name

@@ -57,7 +57,10 @@ def _setup_logging(paths: Paths, debug: bool) -> None:
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(fh)
     except OSError as exc:
-        print(f"kindbreak: cannot write the log file {paths.log_file}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"kindbreak: cannot write the log file {paths.log_file}: {exc.strerror}",
+            file=sys.stderr,
+        )
     if debug:
         sh = logging.StreamHandler(sys.stderr)
         sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -126,7 +129,9 @@ def _positive(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, help="where the log lives (default: your user data dir)")
+    common.add_argument(
+        "--data-dir", type=Path, help="where the log lives (default: your user data dir)"
+    )
     common.add_argument("--config-dir", type=Path, help=argparse.SUPPRESS)
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
 
@@ -139,17 +144,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     notifier_help = "auto (desktop if available), desktop, plyer or terminal"
 
-    d = sub.add_parser("demo", parents=[common], help="replay a bundled workday recording end to end")
+    d = sub.add_parser(
+        "demo", parents=[common], help="replay a bundled workday recording end to end"
+    )
     d.add_argument("--recording", help=argparse.SUPPRESS)
     d.add_argument("--notifier", default=None, help=notifier_help)
     d.add_argument("--quiet", action="store_true", help="no progress line")
     d.set_defaults(func=cmd_demo)
 
-    m = sub.add_parser("monitor", parents=[common], help="watch your heart rate live and offer breaks")
+    m = sub.add_parser(
+        "monitor", parents=[common], help="watch your heart rate live and offer breaks"
+    )
     m.add_argument("--device", help="address or name of your strap (remembered)")
     m.add_argument("--replay", metavar="FILE", help="replay a recording instead of a live strap")
     m.add_argument(
-        "--speed", type=_positive, default=1.0,
+        "--speed",
+        type=_positive,
+        default=1.0,
         help="replay speed: 1 = real time, 60 = an hour a minute, 0 = as fast as possible",
     )
     m.add_argument("--duration", type=_positive, metavar="S", help="stop cleanly after S seconds")
@@ -158,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=cmd_monitor)
 
     a = sub.add_parser(
-        "analyze", parents=[common],
+        "analyze",
+        parents=[common],
         help="analyse a recording or RR file offline",
         description="Accepts a kindbreak recording (.jsonl), RR text (one interval in ms per "
         "line) or a CSV with an rr_ms/ibi_ms/rr/ibi column.",
@@ -172,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser], argparse.ArgumentParser], None]] = []
+_EXTRA_COMMANDS: list[
+    Callable[[argparse._SubParsersAction[argparse.ArgumentParser], argparse.ArgumentParser], None]
+] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

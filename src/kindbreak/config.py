@@ -69,10 +69,10 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 
 def _hhmm(path: Path | None, key: str, value: object) -> str:
     if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
-        raise ConfigError(path, key, f"{value!r} is not a time like \"21:30\"")
+        raise ConfigError(path, key, f'{value!r} is not a time like "21:30"')
     hh, mm = value[:2], value[3:]
     if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
-        raise ConfigError(path, key, f"{value!r} is not a time like \"21:30\"")
+        raise ConfigError(path, key, f'{value!r} is not a time like "21:30"')
     return value
 
 
@@ -93,9 +93,11 @@ def _section(cls: type[Any], name: str, raw: object, path: Path | None) -> Any:
                 raise ConfigError(path, dotted, 'must be two times, like ["21:00", "08:00"]')
             values[key] = (_hhmm(path, dotted, value[0]), _hhmm(path, dotted, value[1]))
             continue
-        if isinstance(default, bool) or isinstance(default, str):
+        if isinstance(default, bool | str):
             if not isinstance(value, type(default)):
-                raise ConfigError(path, dotted, f"must be a {type(default).__name__}, got {value!r}")
+                raise ConfigError(
+                    path, dotted, f"must be a {type(default).__name__}, got {value!r}"
+                )
         elif isinstance(default, int | float):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ConfigError(path, dotted, f"must be a number, got {value!r}")
@@ -105,7 +107,9 @@ def _section(cls: type[Any], name: str, raw: object, path: Path | None) -> Any:
         if (name, key) in _RANGES:
             lo, hi = _RANGES[(name, key)]
             if not lo <= value <= hi:
-                raise ConfigError(path, dotted, f"{value!r} is outside the allowed {lo:g} to {hi:g}")
+                raise ConfigError(
+                    path, dotted, f"{value!r} is outside the allowed {lo:g} to {hi:g}"
+                )
         if (name, key) in _CHOICES and value not in _CHOICES[(name, key)]:
             allowed = ", ".join(_CHOICES[(name, key)])
             raise ConfigError(path, dotted, f"{value!r} is not one of: {allowed}")
@@ -157,8 +161,11 @@ def remember_device(path: Path, address: str, name: str) -> None:
         out.append(line)
     while out and not out[-1].strip():
         out.pop()
-    block = ["", "[device]", f'address = "{address}"', f'name = "{name}"'] if out else [
-        "[device]", f'address = "{address}"', f'name = "{name}"']
+    block = (
+        ["", "[device]", f'address = "{address}"', f'name = "{name}"']
+        if out
+        else ["[device]", f'address = "{address}"', f'name = "{name}"']
+    )
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text("\n".join(out + block) + "\n", encoding="utf-8")
     path.chmod(0o600)

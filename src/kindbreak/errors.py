@@ -43,7 +43,10 @@ class DeviceError(KindbreakError):
 
 
 class DeviceNotFound(DeviceError):
-    hint = "Wake the strap (wet the electrodes and put it on), keep it near, then run `kindbreak scan`."
+    hint = (
+        "Wake the strap (wet the electrodes and put it on), keep it near, "
+        "then run `kindbreak scan`."
+    )
 
     def __init__(self, message: str, *, seen: tuple[str, ...] = (), hint: str | None = None):
         super().__init__(message, hint=hint)
@@ -85,7 +88,10 @@ class MalformedMeasurement(KindbreakError, ValueError):
 class InputFileError(UsageError):
     """A file the user gave us cannot be read as what it claims to be."""
 
-    hint = "Give a kindbreak recording (.jsonl), an RR text file (one interval in ms per line) or a CSV with an rr_ms column."
+    hint = (
+        "Give a kindbreak recording (.jsonl), an RR text file (one interval in ms per line) "
+        "or a CSV with an rr_ms column."
+    )
 
     def __init__(
         self,
@@ -108,7 +114,9 @@ class InputFileError(UsageError):
 class ConfigError(UsageError):
     hint = "Fix or remove that setting; every setting has a default."
 
-    def __init__(self, path: Path | str | None, key: str | None, problem: str, *, hint: str | None = None):
+    def __init__(
+        self, path: Path | str | None, key: str | None, problem: str, *, hint: str | None = None
+    ):
         where = str(path) if path is not None else "settings"
         if key:
             where += f": {key}"

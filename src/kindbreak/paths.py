@@ -41,7 +41,9 @@ def default_paths(data_dir: Path | None = None, config_dir: Path | None = None) 
 
     env_config = os.environ.get("KINDBREAK_CONFIG_DIR")
     return Paths(
-        data_dir=Path(data_dir) if data_dir else Path(platformdirs.user_data_dir(APP, appauthor=False)),
+        data_dir=Path(data_dir)
+        if data_dir
+        else Path(platformdirs.user_data_dir(APP, appauthor=False)),
         config_dir=Path(config_dir)
         if config_dir
         else Path(env_config)

@@ -133,7 +133,15 @@ class PromptSink:
             shown=bool(shown),
         )
         self.sent.append(
-            PromptRecord(event.t_s, self.clock.wall(), prompt.id, prompt.title, prompt.kind, event.score, name)
+            PromptRecord(
+                event.t_s,
+                self.clock.wall(),
+                prompt.id,
+                prompt.title,
+                prompt.kind,
+                event.score,
+                name,
+            )
         )
 
 
@@ -144,11 +152,15 @@ class StoreSink:
 
     def on_feed(self, t_s: float, out: FeedResult) -> None:
         if out.beats:
-            self.store.add_beats(self.session_id, ((b.t_s, b.rr_ms, b.gap_before) for b in out.beats))
+            self.store.add_beats(
+                self.session_id, ((b.t_s, b.rr_ms, b.gap_before) for b in out.beats)
+            )
         for w in out.windows:
             self.store.add_window(self.session_id, window_row(w))
         for e in out.events:
-            self.store.add_event(self.session_id, e.t_s, e.kind.value, e.score, e.episode_start_s, e.peak_score)
+            self.store.add_event(
+                self.session_id, e.t_s, e.kind.value, e.score, e.episode_start_s, e.peak_score
+            )
         self.store.maybe_commit(t_s)
 
     def on_state(self, event: StateEvent) -> None:
@@ -299,8 +311,11 @@ async def run_session(
             b = pipeline.baseline
             assert b is not None
             store.add_baseline(
-                wall=clock.wall(), hr_bpm=b.hr_bpm, rmssd_ms=b.rmssd_ms,
-                n_windows=b.n_windows, session_id=session_id,
+                wall=clock.wall(),
+                hr_bpm=b.hr_bpm,
+                rmssd_ms=b.rmssd_ms,
+                n_windows=b.n_windows,
+                session_id=session_id,
             )
             baseline_saved = True
             status.say(
@@ -360,7 +375,3 @@ def _next_prompt_text(sink: PromptSink) -> str:
     if nxt is not None:
         return f"next prompt after {nxt.astimezone(sink.zone).strftime('%H:%M')}"
     return decision.reason
-
-
-
-

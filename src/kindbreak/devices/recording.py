@@ -68,12 +68,15 @@ def _parse_header(path: Path, line: str) -> RecordingHeader:
     except ValueError as exc:
         raise InputFileError(path, f"the header is not JSON ({exc.args[0]})", line=1) from exc
     if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
-        raise InputFileError(path, f'the first line must be a header with "format": "{FORMAT_NAME}"', line=1)
+        raise InputFileError(
+            path, f'the first line must be a header with "format": "{FORMAT_NAME}"', line=1
+        )
     version = obj.get("version")
     if version != FORMAT_VERSION:
         raise InputFileError(
             path,
-            f"recording format version {version!r} is not supported (this kindbreak reads {FORMAT_VERSION})",
+            f"recording format version {version!r} is not supported "
+            f"(this kindbreak reads {FORMAT_VERSION})",
             line=1,
             hint="Update kindbreak to read recordings made by a newer version.",
         )
@@ -83,7 +86,9 @@ def _parse_header(path: Path, line: str) -> RecordingHeader:
         try:
             start = datetime.fromisoformat(str(obj["start_wall"]))
         except ValueError as exc:
-            raise InputFileError(path, f"start_wall {obj['start_wall']!r} is not an ISO 8601 time", line=1) from exc
+            raise InputFileError(
+                path, f"start_wall {obj['start_wall']!r} is not an ISO 8601 time", line=1
+            ) from exc
     return RecordingHeader(
         device=DeviceInfo(
             name=str(dev.get("name") or "unknown"),
@@ -105,12 +110,16 @@ def _parse_item(path: Path, lineno: int, line: str) -> SourceItem:
         raise InputFileError(path, "expected a JSON object", line=lineno)
     t = obj.get("t")
     if isinstance(t, bool) or not isinstance(t, int | float) or t != t or t < 0:
-        raise InputFileError(path, f'"t" must be a non-negative number of seconds, got {t!r}', line=lineno)
+        raise InputFileError(
+            path, f'"t" must be a non-negative number of seconds, got {t!r}', line=lineno
+        )
     if "hex" in obj:
         try:
             payload = bytes.fromhex(str(obj["hex"]))
         except ValueError as exc:
-            raise InputFileError(path, f'"hex" is not hexadecimal: {obj["hex"]!r}', line=lineno) from exc
+            raise InputFileError(
+                path, f'"hex" is not hexadecimal: {obj["hex"]!r}', line=lineno
+            ) from exc
         return Notification(float(t), payload)
     if "state" in obj:
         try:
@@ -121,7 +130,9 @@ def _parse_item(path: Path, lineno: int, line: str) -> SourceItem:
                 path, f"unknown state {obj['state']!r} (allowed: {allowed})", line=lineno
             ) from exc
         return StateEvent(float(t), state, str(obj.get("detail") or ""))
-    raise InputFileError(path, 'a line needs "hex" (a notification) or "state" (an event)', line=lineno)
+    raise InputFileError(
+        path, 'a line needs "hex" (a notification) or "state" (an event)', line=lineno
+    )
 
 
 class RecordingReader:

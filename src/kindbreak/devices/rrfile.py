@@ -153,7 +153,9 @@ def parse_rr_csv(path: Path, text: str) -> RRSeries:
 def read_rr_file(path: Path) -> RRSeries:
     """Read an RR text or CSV file (the caller has already ruled out a recording)."""
     text = read_text(path)
-    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    first = next(
+        (ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), ""
+    )
     if any(ch.isalpha() for ch in first):
         return parse_rr_csv(path, text)
     return parse_rr_text(path, text)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def _dur(seconds: float) -> str:
-    m = int(round(seconds / 60.0))
+    m = round(seconds / 60.0)
     return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
 
 
@@ -32,7 +32,9 @@ def session_summary(report: SessionReport) -> str:
         for p in report.prompts:
             when = datetime.fromtimestamp(p.wall).astimezone().strftime("%H:%M")
             score = "" if p.score is None else f", stress {p.score:.0f}"
-            lines.append(f"    {when} (at {_dur(p.t_s)}{score}) {p.title} [{p.kind}, via {p.notifier}]")
+            lines.append(
+                f"    {when} (at {_dur(p.t_s)}{score}) {p.title} [{p.kind}, via {p.notifier}]"
+            )
     else:
         lines.append("  prompts sent: none")
     return "\n".join(lines) + "\n"
@@ -49,7 +51,8 @@ def analysis_text(a: Analysis) -> str:
     lines = [f"{a.path}", f"  beats {s['n_beats']}, {_dur(s.get('duration_s') or 0.0)}"]
     if s["n_beats"]:
         lines.append(
-            f"  mean HR {_f(s['mean_hr_bpm'], '.1f')} bpm, mean RR {_f(s['mean_rr_ms'], '.1f')} ms, "
+            f"  mean HR {_f(s['mean_hr_bpm'], '.1f')} bpm, "
+            f"mean RR {_f(s['mean_rr_ms'], '.1f')} ms, "
             f"SDNN {_f(s['sdnn_ms'], '.1f')} ms, RMSSD {_f(s['rmssd_ms'], '.1f')} ms, "
             f"pNN50 {_f(s['pnn50_pct'], '.1f')} %"
         )

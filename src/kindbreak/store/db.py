@@ -163,7 +163,9 @@ class Store:
         self.commit()
 
     def session_by_key(self, source_key: str) -> int | None:
-        row = self._conn.execute("SELECT id FROM sessions WHERE source_key=?", (source_key,)).fetchone()
+        row = self._conn.execute(
+            "SELECT id FROM sessions WHERE source_key=?", (source_key,)
+        ).fetchone()
         return None if row is None else int(row[0])
 
     def sessions(self) -> list[SessionRow]:
@@ -216,7 +218,13 @@ class Store:
             )
 
     def add_event(
-        self, session_id: int, t_s: float, kind: str, score: float, episode_start_s: float, peak: float
+        self,
+        session_id: int,
+        t_s: float,
+        kind: str,
+        score: float,
+        episode_start_s: float,
+        peak: float,
     ) -> None:
         with self._write():
             self._exec(
@@ -243,8 +251,18 @@ class Store:
             cur = self._exec(
                 "INSERT INTO prompts(session_id, wall, t_s, prompt_id, kind, title, trigger,"
                 " notifier, score, shown) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (session_id, wall, t_s, prompt_id, kind, title, trigger, notifier,
-                 _finite(score), int(shown)),
+                (
+                    session_id,
+                    wall,
+                    t_s,
+                    prompt_id,
+                    kind,
+                    title,
+                    trigger,
+                    notifier,
+                    _finite(score),
+                    int(shown),
+                ),
             )
         self.commit()
         assert cur.lastrowid is not None
@@ -269,10 +287,21 @@ class Store:
         return list(cur.fetchall())
 
     def count(self, table: str, session_id: int | None = None) -> int:
-        if table not in {"sessions", "beats", "windows", "events", "prompts", "practices", "states", "baselines"}:
+        if table not in {
+            "sessions",
+            "beats",
+            "windows",
+            "events",
+            "prompts",
+            "practices",
+            "states",
+            "baselines",
+        }:
             raise ValueError(table)
         if session_id is None:
             return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
         return int(
-            self._conn.execute(f"SELECT count(*) FROM {table} WHERE session_id=?", (session_id,)).fetchone()[0]
+            self._conn.execute(
+                f"SELECT count(*) FROM {table} WHERE session_id=?", (session_id,)
+            ).fetchone()[0]
         )
