@@ -1,0 +1,267 @@
+"""The notifier seam: one small protocol, several backends, and a terminal fallback.
+
+Backends (each imports its library lazily, inside the backend):
+
+- :class:`~kindbreak.prompts.notify_desktop.DesktopNotifier`: the ``desktop-notifier`` package
+  (D-Bus through dbus-fast on Linux, native on macOS and Windows), with the buttons
+  "Did it", "Snooze" and "Not now".
+- :class:`~kindbreak.prompts.notify_plyer.PlyerNotifier`: ``plyer.notification`` (no buttons).
+- :class:`~kindbreak.prompts.notify_terminal.TerminalNotifier`: a gentle block of text on a
+  stream; always works.
+
+A missing notification server never stops anything: :func:`make_notifier` wraps a desktop
+backend in :class:`FallbackNotifier`, which on the first failure says so in one line on the
+terminal stream and from then on shows prompts in the terminal.
+
+Buttons arrive through ``on_action(prompt_id, action)`` with ``action`` one of ``"done"``,
+``"snooze"`` or ``"dismiss"``. On Linux it is called on the asyncio event loop that sent the
+notification, so keep it quick (record, then return).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TextIO, runtime_checkable
+
+from kindbreak.errors import ConfigError, NotifierError
+from kindbreak.prompts.library import Prompt
+
+ACTION_DONE = "done"
+ACTION_SNOOZE = "snooze"
+ACTION_DISMISS = "dismiss"
+ACTIONS: tuple[str, ...] = (ACTION_DONE, ACTION_SNOOZE, ACTION_DISMISS)
+
+NOTIFIER_KINDS: tuple[str, ...] = ("auto", "desktop", "plyer", "terminal")
+
+NOTIFICATIONS_NAME = "org.freedesktop.Notifications"
+PROBE_TIMEOUT_S = 2.0
+DEFAULT_TIMEOUT_S = 60
+"""How long a desktop notification stays up (servers may cap it)."""
+
+ActionCallback = Callable[[str, str], None]
+"""``on_action(prompt_id, action)``; action is one of :data:`ACTIONS`."""
+
+ProbeFn = Callable[[], Awaitable[tuple[bool, str]]]
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    async def send(self, prompt: Prompt, *, subtitle: str = "") -> bool:
+        """Show ``prompt``; True if it was shown. Never raises for a missing server."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def is_freedesktop() -> bool:
+    """Linux and the BSDs talk to a notification server over the D-Bus session bus."""
+    return sys.platform not in ("darwin", "win32", "cygwin")
+
+
+async def probe_notification_server() -> tuple[bool, str]:
+    """Is a desktop notification server there? Returns (available, why-not).
+
+    macOS and Windows always have their native notification centre. Elsewhere the
+    ``org.freedesktop.Notifications`` name must have an owner on the session bus (or be
+    activatable there); without ``DBUS_SESSION_BUS_ADDRESS`` there is no session bus to ask.
+    """
+    if not is_freedesktop():
+        return True, ""
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "").strip()
+    if not address:
+        return False, "DBUS_SESSION_BUS_ADDRESS is not set, so there is no session bus to ask"
+    try:
+        from dbus_fast import BusType, Message, MessageType
+        from dbus_fast.aio import MessageBus
+    except ImportError as exc:
+        return False, f"cannot ask the session bus: dbus-fast is not installed ({exc})"
+
+    async def ask() -> tuple[bool, str]:
+        bus = await MessageBus(bus_type=BusType.SESSION).connect()
+        try:
+            for member in ("NameHasOwner", "ListActivatableNames"):
+                reply = await bus.call(
+                    Message(
+                        destination="org.freedesktop.DBus",
+                        path="/org/freedesktop/DBus",
+                        interface="org.freedesktop.DBus",
+                        member=member,
+                        signature="s" if member == "NameHasOwner" else "",
+                        body=[NOTIFICATIONS_NAME] if member == "NameHasOwner" else [],
+                    )
+                )
+                if reply is None or reply.message_type != MessageType.METHOD_RETURN:
+                    detail = reply.body if reply is not None else "no reply"
+                    return False, f"the session bus did not answer {member} ({detail})"
+                found = reply.body[0]
+                if (member == "NameHasOwner" and found is True) or (
+                    member == "ListActivatableNames" and NOTIFICATIONS_NAME in found
+                ):
+                    return True, ""
+            return False, "no notification server on the session bus"
+        finally:
+            bus.disconnect()
+
+    try:
+        return await asyncio.wait_for(ask(), timeout=PROBE_TIMEOUT_S)
+    except TimeoutError:
+        return False, f"the session bus did not answer within {PROBE_TIMEOUT_S:g} s"
+    except (OSError, ValueError, EOFError) as exc:
+        return False, f"cannot reach the session bus ({exc})"
+    except Exception as exc:  # dbus-fast raises its own errors (AuthError, DBusError, ...)
+        return False, f"cannot reach the session bus ({type(exc).__name__}: {exc})"
+
+
+async def notification_server_available() -> bool:
+    """True if a desktop notification server can be reached (see probe_notification_server)."""
+    ok, _ = await probe_notification_server()
+    return ok
+
+
+class FallbackNotifier:
+    """A desktop backend that falls back to the terminal on its first failure, for good.
+
+    The switch is announced once, in one line on ``stream`` (with the reason); details go to
+    ``log`` at DEBUG. With ``primary=None`` it starts in the terminal and announces at once.
+    """
+
+    def __init__(
+        self,
+        primary: Notifier | None,
+        terminal: Notifier,
+        *,
+        stream: TextIO,
+        log: logging.Logger,
+        reason: str = "",
+    ) -> None:
+        self._primary = primary
+        self._terminal = terminal
+        self._stream = stream
+        self._log = log
+        self._announced = False
+        self.fallback_reason = ""
+        if primary is None:
+            self._announce(reason or "no desktop notifier")
+
+    @property
+    def name(self) -> str:
+        return self._primary.name if self._primary is not None else self._terminal.name
+
+    @property
+    def fell_back(self) -> bool:
+        return self._primary is None
+
+    @property
+    def active(self) -> Notifier:
+        """The backend that shows the next prompt."""
+        return self._primary if self._primary is not None else self._terminal
+
+    def _announce(self, reason: str) -> None:
+        self.fallback_reason = reason
+        if self._announced:
+            return
+        self._announced = True
+        line = (
+            f"kindbreak: desktop notifications are not available: {reason}. "
+            "Prompts will show here in the terminal.\n"
+        )
+        self._log.debug("notifier falls back to the terminal: %s", reason)
+        try:
+            self._stream.write(line)
+            self._stream.flush()
+        except (OSError, ValueError) as exc:
+            self._log.warning("%s (and the terminal stream failed: %s)", line.strip(), exc)
+
+    async def send(self, prompt: Prompt, *, subtitle: str = "") -> bool:
+        primary = self._primary
+        if primary is not None:
+            why = ""
+            try:
+                if await primary.send(prompt, subtitle=subtitle):
+                    return True
+            except NotifierError as exc:
+                why = exc.message
+            why = why or str(getattr(primary, "last_error", "")) or "the notification was not shown"
+            self._primary = None
+            self._announce(why)
+            try:
+                await primary.aclose()
+            except Exception as exc:  # closing a broken backend must not stop the prompt
+                self._log.debug("closing the %s notifier failed: %s", primary.name, exc)
+        return await self._terminal.send(prompt, subtitle=subtitle)
+
+    async def aclose(self) -> None:
+        if self._primary is not None:
+            await self._primary.aclose()
+        await self._terminal.aclose()
+
+
+async def make_notifier(
+    kind: str = "auto",
+    *,
+    stream: TextIO,
+    on_action: ActionCallback | None = None,
+    log: logging.Logger,
+    timeout_s: int = DEFAULT_TIMEOUT_S,
+    probe: ProbeFn = probe_notification_server,
+) -> Notifier:
+    """Build the notifier the settings ask for.
+
+    ``kind``: ``auto`` (desktop-notifier if a notification server is there, else plyer, else
+    the terminal), ``desktop``, ``plyer`` or ``terminal``. Every kind but ``terminal`` comes
+    wrapped in :class:`FallbackNotifier`, so a missing server only moves prompts to ``stream``.
+    ``on_action(prompt_id, action)`` receives the buttons of backends that have them.
+    """
+    from kindbreak.prompts.notify_terminal import TerminalNotifier
+
+    if kind not in NOTIFIER_KINDS:
+        raise ConfigError(None, "notifier", f"{kind!r} is not one of: {', '.join(NOTIFIER_KINDS)}")
+    terminal = TerminalNotifier(stream)
+    if kind == "terminal":
+        return terminal
+
+    available, why = await probe()
+    if not available:
+        return FallbackNotifier(None, terminal, stream=stream, log=log, reason=why)
+
+    primary: Notifier | None = None
+    reasons: list[str] = []
+    if kind in ("auto", "desktop"):
+        from kindbreak.prompts.notify_desktop import DesktopNotifier, desktop_notifier_installed
+
+        if desktop_notifier_installed():
+            primary = DesktopNotifier(on_action=on_action, log=log, timeout_s=timeout_s)
+        else:
+            reasons.append("desktop-notifier is not installed")
+    if primary is None and kind in ("auto", "plyer"):
+        from kindbreak.prompts.notify_plyer import PlyerNotifier, plyer_installed
+
+        if plyer_installed():
+            primary = PlyerNotifier(log=log, timeout_s=timeout_s, probe=probe)
+        else:
+            reasons.append("plyer is not installed")
+    if primary is None:
+        return FallbackNotifier(None, terminal, stream=stream, log=log, reason="; ".join(reasons))
+    log.debug("notifier: %s", primary.name)
+    return FallbackNotifier(primary, terminal, stream=stream, log=log)
+
+
+__all__ = [
+    "ACTIONS",
+    "ACTION_DISMISS",
+    "ACTION_DONE",
+    "ACTION_SNOOZE",
+    "ActionCallback",
+    "FallbackNotifier",
+    "Notifier",
+    "make_notifier",
+    "notification_server_available",
+    "probe_notification_server",
+]
