@@ -106,7 +106,9 @@ async def _run(
                 rng=random.Random(seed),
                 out=stream,
             )
-            status = StatusLine(stream, enabled=not quiet, total_s=total_s)
+            status = StatusLine(
+                stream, enabled=not quiet, total_s=total_s, real_now=time.monotonic
+            )
             status.device = info.name
             report = await run_session(
                 source=source,
@@ -168,6 +170,7 @@ def run_monitor(
     settings: Settings,
     *,
     replay: Path | None,
+    simulate: bool = False,
     speed: float,
     device: str | None,
     duration_s: float | None,
@@ -181,6 +184,10 @@ def run_monitor(
         source, clock = make_replay(replay, speed)
         kind = "replay"
         total = recording_duration_s(replay)
+    elif simulate:
+        source, clock = make_simulator(speed, duration_s)
+        kind = "simulator"
+        total = duration_s
     else:
         source, clock = make_ble_source(paths, settings, device)
         kind = "ble"
@@ -201,6 +208,18 @@ def run_monitor(
     )
 
 
+def make_simulator(speed: float, duration_s: float | None) -> tuple[HeartRateSource, Clock]:
+    """A simulated strap with a stress episode from minute 12 to 22 of each half hour."""
+    from kindbreak.devices.simulator import SimulatedEpisode, SimulatorSettings, SimulatorSource
+
+    clock: Clock = (
+        SystemClock() if speed == 1.0 else VirtualClock(wall_start_s=time.time(), speed=speed or math.inf)
+    )
+    episodes = [SimulatedEpisode(k * 1800.0 + 720.0, k * 1800.0 + 1320.0) for k in range(48)]
+    settings = SimulatorSettings(duration_s=duration_s or math.inf, episodes=episodes)
+    return SimulatorSource(clock, settings, seed=int(time.time())), clock
+
+
 def make_ble_source(
     paths: Paths, settings: Settings, device: str | None
 ) -> tuple[HeartRateSource, Clock]:
@@ -211,5 +230,3 @@ def make_ble_source(
         raise NoDeviceChosen("no strap chosen yet")
     raise NoDeviceChosen(f"live Bluetooth monitoring of {target} is not wired in yet")
 
-
-_ = SystemClock

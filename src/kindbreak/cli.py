@@ -106,6 +106,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         paths,
         settings,
         replay=Path(args.replay) if args.replay else None,
+        simulate=args.simulate,
         speed=args.speed,
         device=args.device,
         duration_s=args.duration,
@@ -156,7 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
         "monitor", parents=[common], help="watch your heart rate live and offer breaks"
     )
     m.add_argument("--device", help="address or name of your strap (remembered)")
-    m.add_argument("--replay", metavar="FILE", help="replay a recording instead of a live strap")
+    src = m.add_mutually_exclusive_group()
+    src.add_argument("--replay", metavar="FILE", help="replay a recording instead of a live strap")
+    src.add_argument("--simulate", action="store_true", help="use a simulated strap")
     m.add_argument(
         "--speed",
         type=_positive,

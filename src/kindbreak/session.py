@@ -183,12 +183,31 @@ def window_row(w: WindowResult) -> dict[str, object]:
 
 
 class StatusLine:
-    """One line, rewritten in place about once a second; off with ``--quiet``."""
+    """One line, rewritten in place about once a second; off with ``--quiet``.
 
-    def __init__(self, stream: TextIO, *, enabled: bool, total_s: float | None = None) -> None:
+    On a terminal the line is redrawn at most every ``min_interval_s`` of real time (a fast
+    replay would otherwise redraw thousands of times a second); when the stream is not a
+    terminal (a log, a pipe) a plain line is written every ``pipe_interval_s`` instead.
+    ``real_now`` is the real-time clock used only for that throttling.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        enabled: bool,
+        total_s: float | None = None,
+        real_now: Callable[[], float] | None = None,
+        min_interval_s: float = 0.2,
+        pipe_interval_s: float = 30.0,
+    ) -> None:
         self.stream = stream
         self.enabled = enabled
         self.total_s = total_s
+        self._real_now = real_now
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._interval_s = min_interval_s if self._tty else pipe_interval_s
+        self._last_shown: float | None = None
         self.device = ""
         self.link = "connecting"
         self.hr: int | None = None
@@ -221,10 +240,19 @@ class StatusLine:
             parts.append(self.next_prompt)
         return " | ".join(parts)
 
-    def show(self) -> None:
+    def show(self, *, force: bool = False) -> None:
         if not self.enabled:
             return
+        if self._real_now is not None and not force:
+            now = self._real_now()
+            if self._last_shown is not None and now - self._last_shown < self._interval_s:
+                return
+            self._last_shown = now
         line = self.render()
+        if not self._tty:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+            return
         pad = max(0, self._width - len(line))
         self._width = len(line)
         self.stream.write("\r" + line + " " * pad)
@@ -353,7 +381,7 @@ async def run_session(
         await waiter
         for task in (consumer, refresher):
             task.cancel()
-    status.show()
+    status.show(force=True)
     status.close()
     store.commit()
     report.duration_s = last_t
