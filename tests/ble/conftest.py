@@ -1,0 +1,137 @@
+"""Fixtures for the BLE tests: a private D-Bus system bus with a BlueZ-shaped peer on it.
+
+The tests drive the real, unpatched bleak BlueZ backend. ``PrivateDBus(BusType.SYSTEM)`` runs
+a dbus-daemon for the whole session and points ``DBUS_SYSTEM_BUS_ADDRESS`` at it (dbus-fast
+reads that variable on every connect). Each test gets its own peer process
+(``bluez_strap.py``) and runs its scenario under ``asyncio.run``: a fresh event loop gives a
+fresh bleak BlueZManager (bleak keeps one per loop), so no cached BlueZ state leaks between tests.
+
+When python-dbusmock, dbus-python or dbus-daemon is missing the tests skip with the reason,
+except under ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+TEMPLATE = Path(__file__).with_name("bluez_strap.py")
+MOCK_IFACE = "org.kindbreak.BlueZMock"
+SCENARIO_TIMEOUT_S = 10.0  # a safety net only; scenarios take a fraction of a second
+
+
+def require_or_skip(ok: bool, reason: str) -> None:
+    """Skip when a system prerequisite is missing; under CI=true, fail instead."""
+    if ok:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: not skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _dbusmock_missing() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return "bleak's BlueZ backend runs on Linux only"
+    try:
+        import dbus  # noqa: F401
+        import dbusmock  # noqa: F401
+    except ImportError as exc:
+        return f"python-dbusmock/dbus-python not importable ({exc}); pip install python-dbusmock"
+    if shutil.which("dbus-daemon") is None:
+        return "dbus-daemon not found (apt install dbus-daemon)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def system_bus() -> Iterator[str]:
+    """A private system bus for the session; yields its address."""
+    missing = _dbusmock_missing()
+    require_or_skip(missing is None, missing or "")
+    from dbusmock.testcase import BusType, PrivateDBus
+
+    old = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS")
+    bus = PrivateDBus(BusType.SYSTEM)
+    bus.start()  # sets DBUS_SYSTEM_BUS_ADDRESS
+    try:
+        yield bus.address
+    finally:
+        bus.stop()
+        if old is None:
+            os.environ.pop("DBUS_SYSTEM_BUS_ADDRESS", None)
+        else:
+            os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = old
+
+
+class BlueZPeer:
+    """The test's handle on the mock: calls its org.kindbreak.BlueZMock methods (blocking, fast)."""
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def _call(self, method: str, *args: Any) -> Any:
+        return getattr(self._obj, method)(*args, dbus_interface=MOCK_IFACE)
+
+    def add_device(self, address: str, name: str, kind: str = "strap", **options: int) -> str:
+        import dbus
+
+        opts = dbus.Dictionary({k: dbus.Int32(v) for k, v in options.items()}, signature="sv")
+        return str(self._call("AddDevice", address, name, kind, opts))
+
+    def notify(self, address: str, payload: bytes) -> bool:
+        import dbus
+
+        return bool(self._call("Notify", address, dbus.ByteArray(payload)))
+
+    def drop_link(self, address: str) -> None:
+        self._call("DropLink", address)
+
+    def set_silent(self, address: str, silent: bool) -> None:
+        self._call("SetSilent", address, silent)
+
+    def set_in_range(self, address: str, in_range: bool) -> None:
+        self._call("SetInRange", address, in_range)
+
+    def set_powered(self, powered: bool) -> None:
+        self._call("SetPowered", powered)
+
+    def stats(self, address: str) -> dict[str, Any]:
+        return {str(k): v for k, v in self._call("Stats", address).items()}
+
+
+@pytest.fixture
+def bluez(system_bus: str, tmp_path: Path) -> Iterator[BlueZPeer]:
+    """A fresh BlueZ-shaped peer (adapter hci0 powered, no devices yet) for one test."""
+    from dbusmock.testcase import BusType, SpawnedMock
+
+    log = (tmp_path / "bluez-mock.log").open("wb")
+    mock = SpawnedMock.spawn_with_template(
+        str(TEMPLATE), {}, BusType.SYSTEM, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        yield BlueZPeer(mock.obj)
+    finally:
+        mock.terminate()
+        log.close()
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    async def guarded() -> T:
+        return await asyncio.wait_for(coro, SCENARIO_TIMEOUT_S)
+
+    return asyncio.run(guarded())
+
+
+@pytest.fixture
+def run() -> Callable[[Coroutine[Any, Any, T]], T]:
+    """Runs one scenario on a fresh event loop (so bleak builds a fresh BlueZ manager)."""
+    return _run
