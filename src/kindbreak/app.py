@@ -106,9 +106,7 @@ async def _run(
                 rng=random.Random(seed),
                 out=stream,
             )
-            status = StatusLine(
-                stream, enabled=not quiet, total_s=total_s, real_now=time.monotonic
-            )
+            status = StatusLine(stream, enabled=not quiet, total_s=total_s, real_now=time.monotonic)
             status.device = info.name
             report = await run_session(
                 source=source,
@@ -180,6 +178,7 @@ def run_monitor(
     ensure_private_dir(paths.data_dir)
     out = sys.stderr
     clock: Clock
+    total: float | None
     if replay is not None:
         source, clock = make_replay(replay, speed)
         kind = "replay"
@@ -213,7 +212,9 @@ def make_simulator(speed: float, duration_s: float | None) -> tuple[HeartRateSou
     from kindbreak.devices.simulator import SimulatedEpisode, SimulatorSettings, SimulatorSource
 
     clock: Clock = (
-        SystemClock() if speed == 1.0 else VirtualClock(wall_start_s=time.time(), speed=speed or math.inf)
+        SystemClock()
+        if speed == 1.0
+        else VirtualClock(wall_start_s=time.time(), speed=speed or math.inf)
     )
     episodes = [SimulatedEpisode(k * 1800.0 + 720.0, k * 1800.0 + 1320.0) for k in range(48)]
     settings = SimulatorSettings(duration_s=duration_s or math.inf, episodes=episodes)
@@ -223,10 +224,119 @@ def make_simulator(speed: float, duration_s: float | None) -> tuple[HeartRateSou
 def make_ble_source(
     paths: Paths, settings: Settings, device: str | None
 ) -> tuple[HeartRateSource, Clock]:
+    """The strap the user chose: ``--device`` (then remembered) or the saved choice.
+
+    kindbreak never connects to a device the user has not named once.
+    """
+    from kindbreak.config import remember_device
+    from kindbreak.devices.ble import BleSource
     from kindbreak.errors import NoDeviceChosen
 
     target = device or settings.device.address or settings.device.name
     if not target:
         raise NoDeviceChosen("no strap chosen yet")
-    raise NoDeviceChosen(f"live Bluetooth monitoring of {target} is not wired in yet")
+    if device:
+        from kindbreak.devices.scan import looks_like_address
 
+        is_address = looks_like_address(device)
+        remember_device(
+            paths.config_file,
+            address=device if is_address else "",
+            name="" if is_address else device,
+        )
+    clock = SystemClock()
+    return BleSource(target, clock), clock
+
+
+def run_scan(timeout_s: float, as_json: bool, details: bool, settings: Settings) -> int:
+    import json
+
+    from kindbreak.devices.scan import fetch_device_details, scan_heart_rate_devices
+
+    async def go() -> list[dict[str, object]]:
+        found = await scan_heart_rate_devices(timeout_s)
+        rows: list[dict[str, object]] = []
+        for dev in found:
+            row: dict[str, object] = {
+                "name": dev.name,
+                "address": dev.address,
+                "rssi_dbm": dev.rssi_dbm,
+            }
+            if details:
+                _, info = await fetch_device_details(dev.address)
+                row["battery_pct"] = info.battery_pct
+                row["body_location"] = info.body_location
+            row["chosen"] = dev.address.upper() == settings.device.address.upper() or (
+                bool(settings.device.name)
+                and dev.name.casefold() == settings.device.name.casefold()
+            )
+            rows.append(row)
+        return rows
+
+    rows = asyncio.run(go())
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+        return 0
+    if not rows:
+        sys.stdout.write(
+            f"No heart-rate device seen in {timeout_s:g} s. Wake the strap (wet the electrodes, "
+            "put it on) and keep it close.\n"
+        )
+        return 1
+    sys.stdout.write(f"{'name':<28} {'address':<19} {'signal':>8}  extra\n")
+    for r in rows:
+        extra = []
+        if r.get("battery_pct") is not None:
+            extra.append(f"battery {r['battery_pct']} %")
+        if r.get("body_location"):
+            extra.append(str(r["body_location"]))
+        if r["chosen"]:
+            extra.append("your strap")
+        sys.stdout.write(
+            f"{str(r['name']) or 'unnamed':<28} {r['address']!s:<19} {r['rssi_dbm']!s:>4} dBm  "
+            f"{', '.join(extra)}\n"
+        )
+    sys.stdout.write("Choose one with: kindbreak monitor --device ADDRESS (remembered)\n")
+    return 0
+
+
+def run_record(
+    paths: Paths,
+    settings: Settings,
+    *,
+    device: str | None,
+    out: Path,
+    duration_s: float | None,
+    quiet: bool,
+) -> int:
+    """Write the strap's raw notifications to a recording (the fixture format)."""
+    from datetime import UTC, datetime
+
+    from kindbreak.devices.base import DeviceInfo, Notification, StateEvent
+    from kindbreak.devices.recording import RecordingHeader, RecordingWriter
+
+    source, clock = make_ble_source(paths, settings, device)
+
+    async def go() -> int:
+        count = 0
+        header = RecordingHeader(
+            device=DeviceInfo(name=source.info.name, address=source.info.address),
+            start_wall=datetime.fromtimestamp(clock.wall(), tz=UTC),
+            note="recorded with kindbreak record",
+        )
+        with RecordingWriter(out, header) as writer:
+            try:
+                async for item in source.stream():
+                    writer.write(item)
+                    if isinstance(item, Notification):
+                        count += 1
+                    elif isinstance(item, StateEvent) and not quiet:
+                        sys.stderr.write(f"kindbreak: {item.state.value} {item.detail}\n")
+                    if duration_s is not None and item.t_s >= duration_s:
+                        break
+            finally:
+                await source.aclose()
+        sys.stderr.write(f"kindbreak: wrote {count} notifications to {out}\n")
+        return 0
+
+    return asyncio.run(go())

@@ -115,6 +115,28 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_scan
+
+    _, settings = _context(args)
+    return run_scan(args.timeout, args.json, args.details, settings)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_record
+
+    paths, settings = _context(args)
+    _setup_logging(paths, args.debug)
+    return run_record(
+        paths,
+        settings,
+        device=args.device,
+        out=Path(args.out),
+        duration_s=args.duration,
+        quiet=args.quiet,
+    )
+
+
 def _positive(text: str) -> float:
     try:
         v = float(text)
@@ -181,6 +203,21 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("file")
     a.add_argument("--json", action="store_true", help="print one JSON object")
     a.set_defaults(func=cmd_analyze)
+
+    sc = sub.add_parser("scan", parents=[common], help="find heart-rate straps nearby")
+    sc.add_argument(
+        "--timeout", type=_positive, default=8.0, metavar="S", help="scan for S seconds"
+    )
+    sc.add_argument("--details", action="store_true", help="connect to read battery and position")
+    sc.add_argument("--json", action="store_true", help="print JSON")
+    sc.set_defaults(func=cmd_scan)
+
+    r = sub.add_parser("record", parents=[common], help="record a strap's raw data to a file")
+    r.add_argument("--device", help="address or name (default: your remembered strap)")
+    r.add_argument("--out", required=True, metavar="FILE", help="the recording to write (.jsonl)")
+    r.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=cmd_record)
 
     for extra in _EXTRA_COMMANDS:
         extra(sub, common)

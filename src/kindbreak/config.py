@@ -19,6 +19,7 @@ allowed. Example ``config.toml``::
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -161,11 +162,9 @@ def remember_device(path: Path, address: str, name: str) -> None:
         out.append(line)
     while out and not out[-1].strip():
         out.pop()
-    block = (
-        ["", "[device]", f'address = "{address}"', f'name = "{name}"']
-        if out
-        else ["[device]", f'address = "{address}"', f'name = "{name}"']
-    )
+    # JSON string escaping is valid TOML basic-string escaping.
+    entries = ["[device]", f"address = {json.dumps(address)}", f"name = {json.dumps(name)}"]
+    block = ["", *entries] if out else entries
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text("\n".join(out + block) + "\n", encoding="utf-8")
     path.chmod(0o600)

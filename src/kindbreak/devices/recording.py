@@ -141,7 +141,7 @@ class RecordingReader:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         try:
-            self._fh: IO[str] = self.path.open("r", encoding="utf-8")
+            self._fh: IO[bytes] = self.path.open("rb")
         except FileNotFoundError as exc:
             raise InputFileError(self.path, "no such file") from exc
         except IsADirectoryError as exc:
@@ -149,7 +149,7 @@ class RecordingReader:
         except OSError as exc:
             raise InputFileError(self.path, f"cannot be read ({exc.strerror})") from exc
         try:
-            first = self._fh.readline()
+            first = self._fh.readline().decode("utf-8")
         except UnicodeDecodeError as exc:
             self._fh.close()
             raise InputFileError(self.path, "is binary, not a text recording", line=1) from exc
@@ -162,8 +162,9 @@ class RecordingReader:
         lineno = 1
         last_t = 0.0
         try:
-            for line in self._fh:
+            for raw in self._fh:
                 lineno += 1
+                line = raw.decode("utf-8")
                 if not line.strip():
                     continue
                 item = _parse_item(self.path, lineno, line)
@@ -174,7 +175,7 @@ class RecordingReader:
                 last_t = item.t_s
                 yield item
         except UnicodeDecodeError as exc:
-            raise InputFileError(self.path, "contains binary data", line=lineno + 1) from exc
+            raise InputFileError(self.path, "contains binary data", line=lineno) from exc
         finally:
             self._fh.close()
 

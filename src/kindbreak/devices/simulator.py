@@ -62,7 +62,9 @@ class SimulatorSource:
         hr = s.calm_hr_bpm + 10.0 * stress
         rsa = s.rsa_ms * (1.0 - 0.6 * min(stress, 1.0))
         base = 60000.0 / hr
-        return base + rsa * math.sin(2 * math.pi * t_s / s.breath_s) + self._rng.gauss(0, s.noise_ms)
+        return (
+            base + rsa * math.sin(2 * math.pi * t_s / s.breath_s) + self._rng.gauss(0, s.noise_ms)
+        )
 
     async def stream(self) -> AsyncIterator[SourceItem]:
         s = self.settings
@@ -79,7 +81,9 @@ class SimulatorSource:
                 arrival = beat_t + self._rng.uniform(0.01, 0.08)
                 await self._clock.sleep_until(arrival)
                 hr = round(60000.0 / (sum(pending) / len(pending)))
-                yield Notification(arrival, encode_measurement(hr, rr_ms=pending, sensor_contact=True))
+                yield Notification(
+                    arrival, encode_measurement(hr, rr_ms=pending, sensor_contact=True)
+                )
                 pending = []
                 next_send = beat_t + 1.0
 
