@@ -268,6 +268,43 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def add_practice(
+        self,
+        *,
+        wall: float,
+        outcome: str,
+        prompt_row_id: int | None = None,
+        kind: str | None = None,
+        note: str = "",
+        score: float | None = None,
+        duration_s: float | None = None,
+    ) -> int:
+        """Log what the person did: ``done``, ``skipped`` or ``snoozed`` (for a prompt or not)."""
+        if outcome not in ("done", "skipped", "snoozed"):
+            raise ValueError(f"outcome must be done, skipped or snoozed, not {outcome!r}")
+        with self._write():
+            cur = self._exec(
+                "INSERT INTO practices(prompt_row_id, wall, outcome, kind, note, score, duration_s)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (prompt_row_id, wall, outcome, kind, note, _finite(score), duration_s),
+            )
+        self.commit()
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def last_prompt(self) -> sqlite3.Row | None:
+        rows = self.query("SELECT * FROM prompts ORDER BY wall DESC, id DESC LIMIT 1")
+        return rows[0] if rows else None
+
+    def latest_score(self) -> tuple[float, float] | None:
+        """(wall time, score) of the most recent scored window, for logging a practice."""
+        rows = self.query(
+            "SELECT s.started_wall + w.end_s AS wall, w.score FROM windows w"
+            " JOIN sessions s ON s.id = w.session_id WHERE w.score IS NOT NULL"
+            " ORDER BY wall DESC LIMIT 1"
+        )
+        return (float(rows[0]["wall"]), float(rows[0]["score"])) if rows else None
+
     def add_baseline(
         self, *, wall: float, hr_bpm: float, rmssd_ms: float, n_windows: int, session_id: int | None
     ) -> None:
