@@ -104,8 +104,12 @@ class BlueZPeer:
     def set_powered(self, powered: bool) -> None:
         self._call("SetPowered", powered)
 
-    def stats(self, address: str) -> dict[str, Any]:
-        return {str(k): v for k, v in self._call("Stats", address).items()}
+    def stats(self, address: str) -> dict[str, int | bool]:
+        """connects, adverts (counts); connected, notifying (flags)."""
+        raw = self._call("Stats", address)
+        return {
+            str(k): bool(v) if k in ("connected", "notifying") else int(v) for k, v in raw.items()
+        }
 
 
 @pytest.fixture

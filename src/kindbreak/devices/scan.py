@@ -124,12 +124,13 @@ def translate_bleak_error(exc: BaseException, *, doing: str) -> DeviceError:
     ``raise translate_bleak_error(exc, doing=...) from exc``.
     """
     if isinstance(exc, BleakBluetoothNotAvailableError):
+        why = str(exc.args[0]) if exc.args else str(exc)
         if exc.reason in (
             BleakBluetoothNotAvailableReason.DENIED_BY_USER,
             BleakBluetoothNotAvailableReason.DENIED_BY_SYSTEM,
         ):
-            return BluetoothPermissionDenied(f"{doing}: Bluetooth access denied ({exc})")
-        return AdapterUnavailable(f"{doing}: {exc}")
+            return BluetoothPermissionDenied(f"{doing}: Bluetooth access denied ({why})")
+        return AdapterUnavailable(f"{doing}: {why}")
     if isinstance(exc, BleakDeviceNotFoundError):
         return DeviceNotFound(f"{doing}: the device is no longer known to the system ({exc})")
     if isinstance(exc, BleakDBusError):
