@@ -6,10 +6,13 @@ from the RR values themselves (beat-to-beat precision), and uses arrival times o
 chain honest:
 
 * **continuity**: each new interval starts where the previous beat ended;
-* **duplicates**: a strap sometimes repeats an RR in the next notification. If chaining a
-  notification's RR would put its last beat later than its own arrival (plus a tolerance),
-  its oldest values are already-counted repeats and are dropped. RR sums drift from the host
-  clock (crystal error, buffering), so values are matched by cumulative time, never by value;
+* **duplicates**: a strap sometimes repeats an RR in the next notification. A beat cannot end
+  after the notification that reports it arrives, so if chaining a notification's RR would
+  put its last beat later than its arrival (plus ``ahead_tolerance_s`` for timestamp jitter),
+  the overshoot is matched by cumulative time: the oldest value is a repeat when it accounts
+  for the overshoot and equals the last value already placed (within 2 ms). An overshoot
+  that no repeat explains is clock drift (RR sums drift from the host clock): the chain is
+  shifted back to the arrival time, and no beat is lost;
 * **gaps**: when the chain falls behind the arrival time by more than ``gap_tolerance_s``
   (beats were lost: link drop, contact loss, notifications without RR), the chain is re-anchored
   at the arrival time, walking back through the new RR, and the first new beat is marked
@@ -34,10 +37,11 @@ class Beat:
 class BeatPlacer:
     """Turns each notification's (arrival, RR list) into placed, deduplicated beats."""
 
-    ahead_tolerance_s: float = 1.5
+    ahead_tolerance_s: float = 0.3
     gap_tolerance_s: float = 3.0
     _last_beat_s: float | None = None
     _pending_gap: bool = True
+    _last_rr_ms: float | None = None
     duplicates_dropped: int = 0
     gaps: int = 0
 
@@ -57,11 +61,20 @@ class BeatPlacer:
             # Drop repeats: while chaining would land beyond the arrival, the oldest value was
             # already counted in an earlier notification.
             chained_end = last + sum(values) / 1000.0
-            while len(values) > 0 and chained_end > arrival_s + self.ahead_tolerance_s:
+            while (
+                values
+                and chained_end > arrival_s + self.ahead_tolerance_s
+                and self._last_rr_ms is not None
+                and abs(values[0] - self._last_rr_ms) <= 2.0
+                and chained_end - arrival_s >= 0.5 * values[0] / 1000.0
+            ):
                 chained_end -= values.pop(0) / 1000.0
                 self.duplicates_dropped += 1
             if not values:
                 return []
+            if chained_end > arrival_s + self.ahead_tolerance_s:
+                # Drift, not a repeat: pull the chain back to the arrival time.
+                last -= chained_end - arrival_s
             if arrival_s - chained_end > self.gap_tolerance_s:
                 gap = True
         beats: list[Beat] = []
@@ -89,5 +102,6 @@ class BeatPlacer:
                 beats.append(Beat(t, v, gap_before=False))
         if beats:
             self._last_beat_s = beats[-1].t_s
+            self._last_rr_ms = beats[-1].rr_ms
             self._pending_gap = False
         return beats
