@@ -137,6 +137,13 @@ def cmd_record(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_baseline
+
+    paths, _ = _context(args)
+    return run_baseline(paths, as_json=args.json)
+
+
 def _positive(text: str) -> float:
     try:
         v = float(text)
@@ -218,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_record)
+
+    b = sub.add_parser("baseline", parents=[common], help="show your calm baseline")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_baseline)
 
     for extra in _EXTRA_COMMANDS:
         extra(sub, common)
