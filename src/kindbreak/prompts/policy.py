@@ -105,6 +105,12 @@ def _add(t: datetime, seconds: float) -> datetime:
     return (t.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(tz)
 
 
+def _utc(t: datetime) -> datetime:
+    """For comparisons: aware datetimes that share a tzinfo compare by wall time (fold and
+    all), so two instants an hour apart in a DST change could compare equal."""
+    return t.astimezone(UTC)
+
+
 def _at(day: date, tod: time, tz: tzinfo | None) -> datetime:
     return datetime.combine(day, tod, tzinfo=tz)
 
@@ -137,7 +143,7 @@ def quiet_hours_end(t: datetime, quiet: tuple[time, time]) -> datetime:
     _, end = quiet
     day = t.date() if t.time() < end else t.date() + timedelta(days=1)
     out = _at(day, end, t.tzinfo)
-    if out <= t:  # a DST gap can move a local time backwards
+    if _utc(out) <= _utc(t):  # a DST gap can move a local time backwards
         out = _at(day + timedelta(days=1), end, t.tzinfo)
     return out
 
@@ -178,11 +184,11 @@ class PromptPolicy:
         _require_aware("now_wall", now_wall)
         policy = cls(settings)
         tz = now_wall.tzinfo
-        for sent in sorted(sent_walls):
+        for sent in sorted(sent_walls, key=_utc):
             _require_aware("sent time", sent)
-            if sent > now_wall:
+            if _utc(sent) > _utc(now_wall):
                 continue
-            ago_s = (now_wall - sent).total_seconds()
+            ago_s = (_utc(now_wall) - _utc(sent)).total_seconds()
             policy.record_sent(sent.astimezone(tz), now_mono_s - ago_s)
         return policy
 
@@ -263,10 +269,10 @@ class PromptPolicy:
         tz = t.tzinfo
         if self._paused_indefinitely:
             return REASON_PAUSED, "paused until you resume", None
-        if self._paused_until is not None and t < self._paused_until:
+        if self._paused_until is not None and _utc(t) < _utc(self._paused_until):
             end = self._paused_until.astimezone(tz)
             return REASON_PAUSED, f"paused until {_hm(end)}", end
-        if self._snoozed_until is not None and t < self._snoozed_until:
+        if self._snoozed_until is not None and _utc(t) < _utc(self._snoozed_until):
             end = self._snoozed_until.astimezone(tz)
             return REASON_SNOOZED, f"snoozed until {_hm(end)}", end
         if self._quiet is not None and in_quiet_hours(t, self._quiet):
@@ -281,7 +287,7 @@ class PromptPolicy:
                 f"{cap} prompts today already; more tomorrow",
                 _next_midnight(t),
             )
-        if cooldown_end is not None and t < cooldown_end:
+        if cooldown_end is not None and _utc(t) < _utc(cooldown_end):
             end = cooldown_end.astimezone(tz)
             return REASON_COOLDOWN, f"resting between prompts until {_hm(end)}", end
         return None
