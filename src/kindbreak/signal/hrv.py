@@ -26,7 +26,20 @@ marker              unit    definition
                             Hann window of min(300 s, window) and 50 % overlap, 300 points/Hz
 ``lf_hf``           1       LF / HF
 ``stress_index``    1       Kubios stress index, sqrt of Baevsky's SI = AMo / (2 Mo MxDMn)
+``pns_index``       SD      Kubios-style PNS index: mean of the z-scores of mean RR, RMSSD
+                            and SD1 against normal resting values (:class:`AnsNorms`)
+``sns_index``       SD      Kubios-style SNS index: mean of the z-scores of mean HR, stress
+                            index and SD2 against normal resting values
 ==================  ======  ===========================================================
+
+PNS/SNS: Kubios describes which three markers enter each index and that each is expressed in
+standard deviations from normal population values, but not the exact norms or weights. Here
+each index is the plain mean of three z-scores with the short-term norms of Nunan et al. 2010
+(Pacing Clin Electrophysiol 33:1407; mean RR 926 +- 90 ms, RMSSD 42 +- 15 ms, SDNN 50 +- 16 ms)
+and values derived from them (SD1 = RMSSD / sqrt 2, SD2 from SDNN and SD1, mean HR from mean
+RR); stress index 10 +- 3 (Baevsky SI 50-150 at rest). On the Kubios sample this gives PNS
+-0.15 and SNS 1.72 where Kubios reports -0.8785 and 1.4214: right sign and order of
+magnitude, not a match (see docs/markers.md).
 
 Stress index choices (documented because Kubios does not publish them): AMo is the share (%)
 of intervals in the modal 50 ms bin with bins starting at the shortest interval, Mo the
@@ -69,9 +82,47 @@ class Markers:
     hf_ms2: float
     lf_hf: float
     stress_index: float
+    pns_index: float = math.nan
+    sns_index: float = math.nan
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class AnsNorms:
+    """Normal resting values (mean, SD) behind the PNS and SNS indexes (see the docstring)."""
+
+    mean_rr_ms: tuple[float, float] = (926.0, 90.0)
+    rmssd_ms: tuple[float, float] = (42.0, 15.0)
+    sd1_ms: tuple[float, float] = (29.7, 10.6)
+    mean_hr_bpm: tuple[float, float] = (64.8, 6.3)
+    stress_index: tuple[float, float] = (10.0, 3.0)
+    sd2_ms: tuple[float, float] = (63.8, 22.0)
+
+
+def _z(value: float, norm: tuple[float, float]) -> float:
+    return (value - norm[0]) / norm[1]
+
+
+def pns_index(
+    mean_rr_ms: float, rmssd_ms: float, sd1_ms: float, norms: AnsNorms = AnsNorms()
+) -> float:
+    """Parasympathetic index: mean z-score of mean RR, RMSSD and SD1 (nan if one is nan)."""
+    return (
+        _z(mean_rr_ms, norms.mean_rr_ms) + _z(rmssd_ms, norms.rmssd_ms) + _z(sd1_ms, norms.sd1_ms)
+    ) / 3.0
+
+
+def sns_index(
+    mean_hr_bpm: float, stress_idx: float, sd2_ms: float, norms: AnsNorms = AnsNorms()
+) -> float:
+    """Sympathetic index: mean z-score of mean HR, stress index and SD2 (nan if one is nan)."""
+    return (
+        _z(mean_hr_bpm, norms.mean_hr_bpm)
+        + _z(stress_idx, norms.stress_index)
+        + _z(sd2_ms, norms.sd2_ms)
+    ) / 3.0
 
 
 def _successive_differences(rr_ms: FloatArray, breaks: npt.NDArray[np.bool_] | None) -> FloatArray:
@@ -112,8 +163,13 @@ def band_powers(rr_ms: FloatArray, t_s: FloatArray) -> tuple[float, float, float
     nperseg = min(series.size, int(WELCH_SEGMENT_S * INTERPOLATION_HZ))
     nfft = max(nperseg, int(SPECTRUM_POINTS_PER_HZ * INTERPOLATION_HZ))
     freqs, psd = welch(
-        series, fs=INTERPOLATION_HZ, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
-        nfft=nfft, detrend="constant",
+        series,
+        fs=INTERPOLATION_HZ,
+        window="hann",
+        nperseg=nperseg,
+        noverlap=nperseg // 2,
+        nfft=nfft,
+        detrend="constant",
     )
     out = []
     for lo, hi in BANDS_HZ.values():
@@ -157,11 +213,13 @@ def compute_markers(
     else:
         vlf = lf = hf = math.nan
     lf_hf = lf / hf if hf and not math.isnan(hf) and hf > 0 else math.nan
+    si = stress_index(rr)
+    mean_hr = 60000.0 / mean_rr
     return Markers(
         n_beats=n,
         duration_s=float(rr.sum()) / 1000.0,
         mean_rr_ms=mean_rr,
-        mean_hr_bpm=60000.0 / mean_rr,
+        mean_hr_bpm=mean_hr,
         sdnn_ms=sdnn,
         rmssd_ms=rmssd,
         pnn50_pct=pnn50,
@@ -171,11 +229,15 @@ def compute_markers(
         lf_ms2=lf,
         hf_ms2=hf,
         lf_hf=lf_hf,
-        stress_index=stress_index(rr),
+        stress_index=si,
+        pns_index=pns_index(mean_rr, rmssd, sd1),
+        sns_index=sns_index(mean_hr, si, sd2),
     )
 
 
-def neurokit_markers(rr_ms: FloatArray | list[float], t_s: FloatArray | list[float] | None = None) -> Markers:
+def neurokit_markers(
+    rr_ms: FloatArray | list[float], t_s: FloatArray | list[float] | None = None
+) -> Markers:
     """The time-domain markers through NeuroKit2 (``nk.hrv_time``), as the reference.
 
     NeuroKit2 divides pNN50 by N rather than N - 1; this converts it to the Kubios definition.
@@ -209,4 +271,6 @@ def neurokit_markers(rr_ms: FloatArray | list[float], t_s: FloatArray | list[flo
         hf_ms2=ours.hf_ms2,
         lf_hf=ours.lf_hf,
         stress_index=ours.stress_index,
+        pns_index=ours.pns_index,
+        sns_index=ours.sns_index,
     )

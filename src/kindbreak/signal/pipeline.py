@@ -20,13 +20,13 @@ import numpy as np
 
 from kindbreak.devices.base import LinkState, Notification, SourceItem, StateEvent
 from kindbreak.errors import MalformedMeasurement
-from kindbreak.signal.artifacts import flag_artifacts, is_physiological
-from kindbreak.signal.baseline import Baseline, learn_baseline
+from kindbreak.signal.artifacts import Correction, correct_rr, is_physiological
+from kindbreak.signal.baseline import Baseline, CalmSample
 from kindbreak.signal.beats import Beat, BeatPlacer
 from kindbreak.signal.detector import Detector, DetectorEvent, DetectorParams
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
 from kindbreak.signal.hrv import Markers, compute_markers
-from kindbreak.signal.score import ScoreParams, stress_score
+from kindbreak.signal.score import ScoreParams, stress_load_bpm, stress_score
 
 
 class Quality(StrEnum):
@@ -42,13 +42,30 @@ class Contact(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PipelineSettings:
+    """Window analysis settings. Defaults were chosen on the Stress-Predict wrist data with
+    leave-one-subject-out validation (``benchmarks/detection.py``) and hold for a chest strap.
+
+    * ``calibration_s``: after the first full window, how long calm windows keep being added
+      to a baseline learned in this session (0: the first good window alone, i.e. the first
+      five minutes, as the naive rule does).
+    * ``artifact_correction``: ``auto`` (Lipponen-Tarvainen) or ``none`` (as a Kubios report
+      with correction "none").
+    * quality: a window is poor (no score, no detector input) when more than
+      ``max_artifact_share`` of its intervals were corrected, when its beats cover less than
+      ``min_coverage`` of the window, when it has fewer than ``min_beats`` intervals, or when
+      the last ``recent_hr_s`` hold fewer than ``min_recent_beats`` (contact lost).
+    """
+
     window_s: float = 300.0
     step_s: float = 30.0
     recent_hr_s: float = 60.0
-    calibration_s: float = 120.0
+    calibration_s: float = 0.0
+    artifact_correction: Correction = Correction.AUTO
     artifact_threshold: float = 0.2
     max_artifact_share: float = 0.10
-    min_coverage: float = 0.8
+    min_coverage: float = 0.10
+    min_beats: int = 30
+    min_recent_beats: int = 10
     close_delay_s: float = 2.0
     score: ScoreParams = ScoreParams()
     detector: DetectorParams = DetectorParams()
@@ -67,6 +84,8 @@ class WindowResult:
     score: float | None
     stressed: bool
     calibrating: bool = False
+    #: The stress load behind the score (bpm; see ``score.stress_load_bpm``), None if unscored.
+    load_bpm: float | None = None
 
     @property
     def mean_hr_bpm(self) -> float:
@@ -94,7 +113,7 @@ class Pipeline:
         self._beats: deque[Beat] = deque()
         self._t0: float | None = None
         self._next_end: float | None = None
-        self._calibration: list[tuple[float, float]] = []
+        self._calibration: list[CalmSample] = []
         self.contact = Contact.UNKNOWN
         self.hr_only = True
         self._warned_hr_only = False
@@ -210,6 +229,13 @@ class Pipeline:
                     out.events.append(event)
             out.windows.append(replace(window, stressed=self.detector.stressed))
 
+    def _recent_hr(self, nn: np.ndarray, nt: np.ndarray, end_s: float) -> float:
+        s = self.settings
+        recent = nn[(nt > end_s - s.recent_hr_s) & (nt <= end_s)]
+        if recent.size < s.min_recent_beats:
+            return math.nan
+        return 60000.0 / float(recent.mean())
+
     def _analyse(self, start_s: float, end_s: float) -> WindowResult | None:
         s = self.settings
         beats = [b for b in self._beats if start_s < b.t_s <= end_s]
@@ -218,20 +244,16 @@ class Pipeline:
         rr = np.fromiter((b.rr_ms for b in beats), dtype=np.float64, count=len(beats))
         t = np.fromiter((b.t_s for b in beats), dtype=np.float64, count=len(beats))
         breaks = np.fromiter((b.gap_before for b in beats), dtype=bool, count=len(beats))
-        flags = flag_artifacts(rr, threshold=s.artifact_threshold)
-        artifact_share = float(flags.mean()) if flags.size else 0.0
-        # Removing a beat breaks the chain of successive differences at the next one.
-        breaks = breaks | np.concatenate(([False], flags[:-1]))
-        keep = ~flags
-        nn, nt, nb = rr[keep], t[keep], breaks[keep]
-        markers = compute_markers(nn, nt, breaks=nb)
+        cleaned = correct_rr(rr, t, breaks, method=s.artifact_correction)
+        artifact_share = cleaned.corrected_share
+        nn, nt = cleaned.rr_ms, cleaned.t_s
+        markers = compute_markers(nn, nt, breaks=cleaned.breaks)
         coverage = float(rr.sum()) / 1000.0 / s.window_s
-        recent = nn[nt > end_s - s.recent_hr_s]
-        recent_hr = 60000.0 / float(recent.mean()) if recent.size >= 10 else math.nan
+        recent_hr = self._recent_hr(nn, nt, end_s)
         good = (
             artifact_share <= s.max_artifact_share
             and coverage >= s.min_coverage
-            and markers.n_beats >= 30
+            and markers.n_beats >= s.min_beats
             and math.isfinite(markers.rmssd_ms)
             and math.isfinite(recent_hr)
         )
@@ -239,18 +261,20 @@ class Pipeline:
         calibrating = False
         if good and self.baseline is None:
             assert self._t0 is not None
-            if end_s <= self._t0 + s.window_s + s.calibration_s:
-                self._calibration.append((markers.mean_hr_bpm, markers.rmssd_ms))
-            if end_s >= self._t0 + s.window_s + s.calibration_s - 1e-9 and self._calibration:
-                self.baseline = learn_baseline(
-                    [c[0] for c in self._calibration],
-                    [c[1] for c in self._calibration],
-                    learned_until_s=end_s,
-                )
-                self.baseline_learned = True
+            calibration_end = self._t0 + s.window_s + s.calibration_s
+            if end_s <= calibration_end + 1e-9 or not self._calibration:
+                # Calm samples: the heart rate of each recent-HR span inside the window.
+                for e in np.arange(end_s, start_s + s.recent_hr_s - 1e-9, -s.step_s):
+                    hr = self._recent_hr(nn, nt, float(e))
+                    self._calibration.append(CalmSample(float(e), hr, markers.rmssd_ms))
+            if end_s >= calibration_end - 1e-9:
+                self.baseline = Baseline.from_samples(self._calibration, learned_until_s=end_s)
+                self.baseline_learned = self.baseline is not None
             calibrating = self.baseline is None
         score: float | None = None
-        if good and self.baseline is not None:
+        load: float | None = None
+        if good and self.baseline is not None and not calibrating:
+            load = stress_load_bpm(recent_hr, markers.rmssd_ms, self.baseline, s.score)
             score = stress_score(recent_hr, markers.rmssd_ms, self.baseline, s.score)
         return WindowResult(
             start_s=start_s,
@@ -264,4 +288,5 @@ class Pipeline:
             score=score,
             stressed=False,
             calibrating=calibrating,
+            load_bpm=load,
         )

@@ -1,0 +1,219 @@
+"""Stress detection benchmark: real wrist data (Stress-Predict) and seeded synthetic days.
+
+Run: ``.venv/bin/python benchmarks/detection.py`` (about a minute). Prints two tables; the
+latest figures are copied into ``benchmarks/README.md``.
+
+Stress-Predict: every subject's beats go through the real :class:`Pipeline` with
+``feed_beat`` (times relative to the first beat, the CSV's ``gap_before``). A window's label is
+the majority label of the beats in its last 60 s (the span its recent heart rate covers);
+windows whose quality is poor carry no score and are left out of the metrics (the share kept is
+printed). Per subject: balanced accuracy of the window's ``stressed`` (detector state) and AUC
+of its ``score``, beside the naive rule (mean HR of the last 60 s minus the median HR of the
+first 5 minutes, above 3 bpm) on the same windows. LOSO: the score's few parameters are chosen
+on the other subjects by grid search and applied to the held-out one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from kindbreak.signal.baseline import Baseline
+from kindbreak.signal.detector import Detector, DetectorParams
+from kindbreak.signal.pipeline import Pipeline, PipelineSettings, WindowResult
+from kindbreak.signal.score import ScoreParams, stress_score
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stress-predict"
+LABEL_SPAN_S = 60.0
+
+
+# -- metrics -----------------------------------------------------------------------------
+
+
+def auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties count half); nan with one class."""
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(labels, dtype=bool)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return math.nan
+    order = np.argsort(s, kind="mergesort")
+    ranks = np.empty(s.size)
+    sorted_s = s[order]
+    i = 0
+    while i < s.size:
+        j = i
+        while j + 1 < s.size and sorted_s[j + 1] == sorted_s[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
+def balanced_accuracy(pred: Sequence[bool], labels: Sequence[bool]) -> float:
+    p = np.asarray(pred, dtype=bool)
+    y = np.asarray(labels, dtype=bool)
+    if y.all() or (~y).all():
+        return math.nan
+    return 0.5 * (float((p & y).sum() / y.sum()) + float((~p & ~y).sum() / (~y).sum()))
+
+
+# -- Stress-Predict ----------------------------------------------------------------------
+
+
+@dataclass
+class Subject:
+    name: str
+    t_s: np.ndarray
+    rr_ms: np.ndarray
+    gap: np.ndarray
+    label: np.ndarray
+
+
+def load_subject(path: Path) -> Subject:
+    d = np.loadtxt(path, delimiter=",", skiprows=1)
+    return Subject(path.stem, d[:, 1] - d[0, 1], d[:, 2], d[:, 3] > 0, d[:, 4] > 0)
+
+
+@dataclass
+class Scored:
+    """The scored windows of one subject, with what is needed to re-score them."""
+
+    windows: list[WindowResult]
+    labels: np.ndarray
+    naive: np.ndarray
+    baseline: Baseline | None
+    n_windows: int
+
+
+def run_subject(sub: Subject, settings: PipelineSettings) -> Scored:
+    pipe = Pipeline(settings)
+    windows: list[WindowResult] = []
+    for t, rr, gap in zip(sub.t_s, sub.rr_ms, sub.gap, strict=True):
+        windows.extend(pipe.feed_beat(float(t), float(rr), gap_before=bool(gap)).windows)
+    windows.extend(pipe.finish(float(sub.t_s[-1])).windows)
+    first5 = 60000.0 / sub.rr_ms[sub.t_s <= 300.0]
+    naive_base = float(np.median(first5)) if first5.size else math.nan
+    kept, labels, naive = [], [], []
+    for w in windows:
+        if w.score is None:
+            continue
+        span = (sub.t_s > w.end_s - LABEL_SPAN_S) & (sub.t_s <= w.end_s)
+        if not span.any():
+            continue
+        kept.append(w)
+        labels.append(float(sub.label[span].mean()) >= 0.5)
+        naive.append(60000.0 / float(sub.rr_ms[span].mean()) - naive_base)
+    return Scored(kept, np.array(labels), np.array(naive), pipe.baseline, len(windows))
+
+
+def rescore(sc: Scored, score: ScoreParams, det: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and detector states of the kept windows under other parameters (the same
+    functions the pipeline calls, applied to the windows it produced)."""
+    assert sc.baseline is not None
+    detector = Detector(det)
+    scores, stressed = [], []
+    for w in sc.windows:
+        s = stress_score(w.recent_hr_bpm, w.markers.rmssd_ms, sc.baseline, score)
+        detector.update(w.end_s, s)
+        scores.append(s)
+        stressed.append(detector.stressed)
+    return np.array(scores), np.array(stressed)
+
+
+def grid() -> list[tuple[ScoreParams, DetectorParams]]:
+    out = []
+    for mid in (2.0, 3.0, 4.0, 5.0):
+        for k in (0.0, 2.0, 4.0):
+            out.append(
+                (replace(ScoreParams(), midpoint_bpm=mid, hrv_bpm_per_ln=k), DetectorParams())
+            )
+    return out
+
+
+def stress_predict(settings: PipelineSettings) -> dict[str, float]:
+    files = sorted(DATA.glob("S*.csv"))
+    if not files:
+        sys.exit(f"no Stress-Predict files in {DATA}")
+    runs = {f.stem: run_subject(load_subject(f), settings) for f in files}
+    candidates = grid()
+    # Per-candidate, per-subject (BA, AUC) for LOSO selection.
+    table: dict[int, dict[str, tuple[float, float]]] = {}
+    for ci, (sp, dp) in enumerate(candidates):
+        table[ci] = {}
+        for name, sc in runs.items():
+            if len(sc.windows) < 4 or sc.baseline is None:
+                continue
+            s, st = rescore(sc, sp, dp)
+            table[ci][name] = (balanced_accuracy(st, sc.labels), auc(s, sc.labels))
+    print("\nStress-Predict (wrist PPG), window label = majority label of the beats in the")
+    print("window's last 60 s; metrics over good (scored) windows")
+    print(
+        f"{'subject':8} {'windows':>8} {'scored':>7} {'BA':>6} {'AUC':>6} {'naive BA':>9} "
+        f"{'naive AUC':>10} {'LOSO BA':>8} {'LOSO AUC':>9}"
+    )
+    rows = []
+    for name, sc in runs.items():
+        labels = sc.labels
+        if len(sc.windows) < 4:
+            print(f"{name:8} {sc.n_windows:8d} {len(sc.windows):7d}   (too few scored windows)")
+            continue
+        ba = balanced_accuracy([w.stressed for w in sc.windows], labels)
+        au = auc([w.score or 0.0 for w in sc.windows], labels)
+        nba = balanced_accuracy(sc.naive > 3.0, labels)
+        nau = auc(sc.naive, labels)
+
+        # LOSO: the candidate with the best mean (BA + AUC) on the other subjects.
+        def others(ci: int, held: str = name) -> float:
+            vals = [
+                sum(v) for n, v in table[ci].items() if n != held and all(map(math.isfinite, v))
+            ]
+            return statistics.fmean(vals)
+
+        best = max(table, key=others)
+        lba, lau = table[best].get(name, (math.nan, math.nan))
+        rows.append((ba, au, nba, nau, lba, lau))
+        print(
+            f"{name:8} {sc.n_windows:8d} {len(sc.windows):7d} {ba:6.3f} {au:6.3f} {nba:9.3f} "
+            f"{nau:10.3f} {lba:8.3f} {lau:9.3f}"
+        )
+    m = np.nanmean(np.array(rows), axis=0)
+    n_all = sum(sc.n_windows for sc in runs.values())
+    n_kept = sum(len(sc.windows) for sc in runs.values())
+    print(
+        f"{'mean':8} {n_all:8d} {n_kept:7d} {m[0]:6.3f} {m[1]:6.3f} {m[2]:9.3f} {m[3]:10.3f} "
+        f"{m[4]:8.3f} {m[5]:9.3f}"
+    )
+    return {
+        "ba": m[0],
+        "auc": m[1],
+        "naive_ba": m[2],
+        "naive_auc": m[3],
+        "loso_ba": m[4],
+        "loso_auc": m[5],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--only", choices=["wrist", "synthetic"], default=None)
+    args = ap.parse_args(argv)
+    settings = PipelineSettings()
+    if args.only in (None, "wrist"):
+        stress_predict(settings)
+    if args.only in (None, "synthetic"):
+        from synthetic import synthetic_benchmark
+
+        synthetic_benchmark(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
