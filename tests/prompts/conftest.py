@@ -20,7 +20,6 @@ import pytest
 from prompt_test_support import (
     ACTIONS_TEMPLATE,
     NotificationServer,
-    close_shared_dbus_python_bus,
     dbusmock_missing,
     require_or_skip,
     spawn_server,
@@ -40,7 +39,6 @@ def session_bus() -> Iterator[Any]:
     try:
         yield bus
     finally:
-        close_shared_dbus_python_bus()
         bus.stop()
         if saved is None:
             os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
@@ -60,3 +58,28 @@ def action_server(session_bus: Any, tmp_path: Path) -> Iterator[NotificationServ
     capability and the ActionInvoked / NotificationClosed signals in its introspection data
     (see ``notification_daemon_actions.py``)."""
     yield from spawn_server(str(ACTIONS_TEMPLATE), tmp_path)
+
+
+@pytest.fixture
+def plyer_on_this_bus(session_bus: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Let plyer's D-Bus backend reach this test's private bus.
+
+    plyer calls ``dbus.SessionBus()`` on every notify; libdbus resolves the session bus address
+    once per process and keeps it, so a second test's private bus would never be reached.
+    Here ``dbus.SessionBus()`` opens a connection to the current bus instead; the rest of
+    plyer's path (the Notify call over D-Bus) runs unchanged.
+    """
+    import dbus
+    import dbus.bus
+
+    opened: list[Any] = []
+
+    def session_bus_here() -> Any:
+        conn = dbus.bus.BusConnection(session_bus.address)
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(dbus, "SessionBus", session_bus_here)
+    yield
+    for conn in opened:
+        conn.close()

@@ -53,18 +53,6 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(guarded())
 
 
-def close_shared_dbus_python_bus() -> None:
-    """dbus-python caches one shared session connection per process (plyer uses it): drop it,
-    so the next test's bus gets a fresh connection."""
-    try:
-        import dbus
-    except ImportError:
-        return
-    shared = dbus.Bus._shared_instances.get(dbus.Bus.TYPE_SESSION)
-    if shared is not None:
-        shared.close()
-
-
 @dataclass
 class NotificationServer:
     """A dbusmock notification server: its process and the mock object to query."""

@@ -309,7 +309,7 @@ def _toml_entry(entry: dict[str, str]) -> str:
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     database=None,

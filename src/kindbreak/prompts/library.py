@@ -21,6 +21,7 @@ that cannot be read as TOML at all raises :class:`~kindbreak.errors.PromptFileEr
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -326,7 +327,9 @@ def builtin_text() -> str:
     return resources.files("kindbreak.prompts").joinpath(_BUILTIN_NAME).read_text("utf-8")
 
 
+@functools.cache
 def load_builtin() -> PromptLibrary:
+    """The built-in prompts (parsed once; the library is immutable)."""
     text = builtin_text()
     path = Path(f"<kindbreak>/{_BUILTIN_NAME}")
     parsed = parse_prompts(parse_toml(text, path), text, path)
