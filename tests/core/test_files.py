@@ -39,7 +39,8 @@ def test_rr_text_with_comments_and_blank_lines(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "rr.txt",
-        "# exported by Elite HRV\n\n800\n  810  \n# a comment line\n790 # trailing comment\n\n820\n",
+        "# exported by Elite HRV\n\n800\n  810  \n# a comment line\n"
+        "790 # trailing comment\n\n820\n",
     )
     s = read_rr_file(path)
     assert s.rr_ms == (800.0, 810.0, 790.0, 820.0)
