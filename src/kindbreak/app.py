@@ -15,6 +15,7 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -62,10 +63,12 @@ def recording_duration_s(path: Path) -> float:
     return 0.0
 
 
-async def make_notifier(kind: str, stream: TextIO) -> object:
+async def make_notifier(
+    kind: str, stream: TextIO, on_action: Callable[[str, str], None] | None = None
+) -> object:
     from kindbreak.prompts.notifier import make_notifier as build
 
-    return await build(kind, stream=stream, log=log)
+    return await build(kind, stream=stream, on_action=on_action, log=log)
 
 
 async def _run(
@@ -83,6 +86,7 @@ async def _run(
     seed: int | None = None,
 ) -> int:
     from kindbreak.report.text import session_summary
+    from kindbreak.scheduling import SessionJobs
     from kindbreak.session import PromptSink, StatusLine, run_session
 
     store = Store(paths.db)
@@ -94,8 +98,21 @@ async def _run(
             device_name=info.name,
             device_address=info.address,
         )
-        notifier = await make_notifier(notifier_kind, stream)
+        # Buttons reach the prompt sink on the loop's thread (the store has one owner).
+        loop = asyncio.get_running_loop()
+        sinks: list[PromptSink] = []
+
+        def on_action(prompt_id: str, action: str) -> None:
+            def deliver() -> None:
+                for sink in sinks:
+                    sink.on_action(prompt_id, action)
+
+            loop.call_soon_threadsafe(deliver)
+
+        notifier = await make_notifier(notifier_kind, stream, on_action)
         try:
+            status = StatusLine(stream, enabled=not quiet, total_s=total_s, real_now=time.monotonic)
+            status.device = info.name
             prompt_sink = PromptSink(
                 settings=settings,
                 paths=paths,
@@ -105,19 +122,31 @@ async def _run(
                 clock=clock,
                 rng=random.Random(seed),
                 out=stream,
+                say=status.say,
             )
-            status = StatusLine(stream, enabled=not quiet, total_s=total_s, real_now=time.monotonic)
-            status.device = info.name
-            report = await run_session(
-                source=source,
+            sinks.append(prompt_sink)
+            jobs = SessionJobs(
                 clock=clock,
-                pipeline=Pipeline(pipeline_settings(settings)),
+                settings=settings,
+                sink=prompt_sink,
                 store=store,
-                session_id=session_id,
-                prompt_sink=prompt_sink,
+                notifier=notifier,
                 status=status,
-                duration_s=duration_s,
             )
+            jobs.start()
+            try:
+                report = await run_session(
+                    source=source,
+                    clock=clock,
+                    pipeline=Pipeline(pipeline_settings(settings)),
+                    store=store,
+                    session_id=session_id,
+                    prompt_sink=prompt_sink,
+                    status=status,
+                    duration_s=duration_s,
+                )
+            finally:
+                jobs.shutdown()
         finally:
             await notifier.aclose()  # type: ignore[attr-defined]
             await source.aclose()

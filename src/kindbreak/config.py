@@ -15,6 +15,9 @@ allowed. Example ``config.toml``::
     quiet_hours = ["21:00", "08:00"]
     daily_max = 6
     notifier = "auto"                  # auto | desktop | plyer | terminal
+    checkins = ["11:00", "15:30"]      # scheduled check-ins (default: none)
+    summary_at = "17:30"               # end-of-day summary ("" = off)
+    snooze_min = 20                    # the "Snooze" button, 1-1440 min
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ class PromptSettings:
     daily_max: int = 6
     notifier: str = "auto"
     timezone: str = ""
+    checkins: tuple[str, ...] = ()
+    """Local times for a scheduled check-in prompt without a stress trigger, e.g. "11:00"."""
+    summary_at: str = "17:30"
+    """Local time of the end-of-day summary notification; "" turns it off."""
+    snooze_min: float = 20.0
+    """How long the "Snooze" button holds prompts back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,7 @@ _RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("signal", "step_s"): (5.0, 120.0),
     ("prompts", "cooldown_min"): (0.0, 24 * 60.0),
     ("prompts", "daily_max"): (0, 100),
+    ("prompts", "snooze_min"): (1.0, 24 * 60.0),
 }
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("prompts", "notifier"): ("auto", "desktop", "plyer", "terminal"),
@@ -93,6 +103,15 @@ def _section(cls: type[Any], name: str, raw: object, path: Path | None) -> Any:
             if not (isinstance(value, list) and len(value) == 2):
                 raise ConfigError(path, dotted, 'must be two times, like ["21:00", "08:00"]')
             values[key] = (_hhmm(path, dotted, value[0]), _hhmm(path, dotted, value[1]))
+            continue
+        if (name, key) == ("prompts", "checkins"):
+            if not isinstance(value, list) or len(value) > 24:
+                raise ConfigError(path, dotted, 'must be a list of times, like ["11:00", "15:30"]')
+            times = sorted({_hhmm(path, dotted, v) for v in value})
+            values[key] = tuple(times)
+            continue
+        if (name, key) == ("prompts", "summary_at"):
+            values[key] = "" if value == "" else _hhmm(path, dotted, value)
             continue
         if isinstance(default, bool | str):
             if not isinstance(value, type(default)):

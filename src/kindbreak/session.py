@@ -64,7 +64,13 @@ class SessionReport:
 
 
 class PromptSink:
-    """Turns a detector's "rising" event into a prompt, if the policy allows it."""
+    """Turns a detector's "rising" event (or a scheduled check-in) into a prompt, if the policy
+    allows it, and records what the person did with it (:meth:`on_action`).
+
+    On start it rebuilds the policy from the store's prompt history (cooldown and the daily cap
+    survive a restart) and the chooser's kind weights from the practices taken. Before each
+    prompt it reads the pause file (``kindbreak pause`` from another process).
+    """
 
     def __init__(
         self,
@@ -77,7 +83,9 @@ class PromptSink:
         clock: Clock,
         rng: random.Random,
         out: TextIO,
+        say: Callable[[str], None] | None = None,
     ) -> None:
+        from kindbreak.practice import ActionRecorder, uptake_weights
         from kindbreak.prompts.chooser import choose_prompt
         from kindbreak.prompts.library import load_library
         from kindbreak.prompts.policy import PolicySettings, PromptPolicy
@@ -88,61 +96,137 @@ class PromptSink:
             out.write(f"kindbreak: {warning}\n")
         self._choose = choose_prompt
         p = settings.prompts
-        self.policy = PromptPolicy(
-            PolicySettings(
-                cooldown_s=p.cooldown_min * 60.0,
-                quiet_hours=p.quiet_hours,
-                daily_max=p.daily_max,
-            )
-        )
         self.notifier = notifier
         self.store = store
         self.session_id = session_id
         self.clock = clock
         self.rng = rng
         self.zone = local_zone(settings)
-        self.recent: list[str] = []
+        self.data_dir = paths.data_dir
+        self.policy = PromptPolicy.from_history(
+            PolicySettings(
+                cooldown_s=p.cooldown_min * 60.0,
+                quiet_hours=p.quiet_hours,
+                daily_max=p.daily_max,
+                snooze_s=p.snooze_min * 60.0,
+            ),
+            self._history(),
+            now_wall=self.now_local(),
+            now_mono_s=clock.monotonic(),
+        )
+        self.kind_weights = uptake_weights(store)
+        self.recent = self._recent_ids()
         self.sent: list[PromptRecord] = []
+        self.score: float | None = None
+        """The stress score of the latest window (None: not scored: calibrating or noisy)."""
+        self.paused_until: float | None = None
+        self.paused = False
+        self._snoozed_until: datetime | None = None
+
+        def write_line(text: str) -> None:
+            out.write(text + "\n")
+
+        self._say = say if say is not None else write_line
+        self.actions = ActionRecorder(
+            store=store,
+            wall=clock.wall,
+            score=lambda: self.score,
+            on_snooze=self._snooze,
+            say=self._say,
+        )
+
+    def _history(self) -> list[datetime]:
+        now = self.clock.wall()
+        rows = self.store.query(
+            "SELECT wall FROM prompts WHERE wall > ? AND wall <= ? ORDER BY wall",
+            (now - 2 * 86400.0, now),
+        )
+        return [datetime.fromtimestamp(float(r["wall"])).astimezone(self.zone) for r in rows]
+
+    def _recent_ids(self) -> list[str]:
+        rows = self.store.query("SELECT prompt_id FROM prompts ORDER BY wall DESC, id DESC LIMIT 8")
+        return [str(r["prompt_id"]) for r in reversed(rows)]
 
     def now_local(self) -> datetime:
         wall = datetime.fromtimestamp(self.clock.wall()).astimezone(self.zone)
         return wall
 
+    def on_window(self, w: WindowResult) -> None:
+        self.score = w.score
+
+    def sync_pause(self) -> None:
+        """Apply the pause file (written by ``kindbreak pause`` in any process) to the policy."""
+        from kindbreak.practice import read_pause
+
+        state = read_pause(self.data_dir)
+        now = self.clock.wall()
+        if state is not None and state.active(now):
+            if self.paused and self.paused_until == state.until_wall:
+                return
+            until = (
+                None
+                if state.until_wall is None
+                else datetime.fromtimestamp(state.until_wall).astimezone(self.zone)
+            )
+            self.policy.pause(until)
+            self.paused, self.paused_until = True, state.until_wall
+        elif self.paused:
+            self.policy.resume()  # also ends a snooze: put the button's snooze back
+            if self._snoozed_until is not None:
+                self.policy.snooze(self._snoozed_until)
+            self.paused, self.paused_until = False, None
+
+    def _snooze(self) -> str:
+        until = self.policy.snooze_for(self.now_local())
+        self._snoozed_until = until
+        return f"no prompts until {until.astimezone(self.zone).strftime('%H:%M')}"
+
+    def on_action(self, prompt_id: str, action: str) -> None:
+        """A notification button: "done", "snooze" or "dismiss" (see kindbreak.practice)."""
+        from kindbreak.practice import uptake_weights
+
+        if self.actions.on_action(prompt_id, action) is not None:
+            self.kind_weights = uptake_weights(self.store)
+
     async def on_event(self, event: DetectorEvent) -> None:
         if event.kind is not EventKind.RISING:
             return
+        await self.offer(trigger="stress", t_s=event.t_s, score=event.score)
+
+    async def checkin(self) -> bool:
+        """A scheduled check-in: a prompt with no stress trigger, under the same policy."""
+        return await self.offer(trigger="checkin", t_s=self.clock.monotonic(), score=self.score)
+
+    async def offer(self, *, trigger: str, t_s: float, score: float | None) -> bool:
+        """Send a prompt if the policy allows it now; True if one was sent."""
+        from kindbreak.practice import SentPrompt
+
+        self.sync_pause()
         decision = self.policy.decide(self.now_local(), self.clock.monotonic())
         if not decision.allowed:
-            log.info("stress rising at %.0f s; no prompt: %s", event.t_s, decision.reason)
-            return
-        prompt = self._choose(self.library, self.recent, {}, self.rng)
+            log.info("%s at %.0f s; no prompt: %s", trigger, t_s, decision.reason)
+            return False
+        prompt = self._choose(self.library, self.recent, self.kind_weights, self.rng)
         shown = await self.notifier.send(prompt)  # type: ignore[attr-defined]
         self.policy.record_sent(self.now_local(), self.clock.monotonic())
         self.recent.append(prompt.id)
         name = str(getattr(self.notifier, "name", "notifier"))
-        self.store.add_prompt(
+        wall = self.clock.wall()
+        row_id = self.store.add_prompt(
             session_id=self.session_id,
-            wall=self.clock.wall(),
-            t_s=event.t_s,
+            wall=wall,
+            t_s=t_s,
             prompt_id=prompt.id,
             kind=prompt.kind,
             title=prompt.title,
-            trigger="stress",
+            trigger=trigger,
             notifier=name,
-            score=event.score,
+            score=score,
             shown=bool(shown),
         )
-        self.sent.append(
-            PromptRecord(
-                event.t_s,
-                self.clock.wall(),
-                prompt.id,
-                prompt.title,
-                prompt.kind,
-                event.score,
-                name,
-            )
-        )
+        self.actions.remember(SentPrompt(row_id, prompt.id, prompt.kind, wall))
+        self.sent.append(PromptRecord(t_s, wall, prompt.id, prompt.title, prompt.kind, score, name))
+        return True
 
 
 class StoreSink:
@@ -353,6 +437,8 @@ async def run_session(
         for w in out.windows:
             report.windows += 1
             status.window = w
+            if prompt_sink is not None:
+                prompt_sink.on_window(w)
             if w.score is not None:
                 report.band_s[band_of(w.score)] += step_s
             elif w.calibrating:
