@@ -406,3 +406,107 @@ def run_baseline(paths: Paths, *, as_json: bool) -> int:
             day = datetime.fromtimestamp(r["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
             sys.stdout.write(f"    {day}  {r['hr_bpm']:.0f} bpm, RMSSD {r['rmssd_ms']:.0f} ms\n")
     return 0
+
+
+# -- the practice commands: log, pause, resume, breathe ----------------------------------------
+
+
+def run_log(
+    paths: Paths,
+    settings: Settings,
+    *,
+    outcome: str,
+    note: str,
+    kind: str | None,
+    clock: Clock | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """``kindbreak log done|skipped``: answer the last prompt, or log a practice on its own."""
+    from kindbreak.practice import log_practice
+
+    clock = clock if clock is not None else SystemClock()
+    ensure_private_dir(paths.data_dir)
+    with Store(paths.db) as store:
+        logged = log_practice(store, outcome=outcome, now_wall=clock.wall(), note=note, kind=kind)
+    (out or sys.stdout).write(logged.confirmation() + "\n")
+    return 0
+
+
+def run_pause(
+    paths: Paths,
+    settings: Settings,
+    duration: str | None,
+    *,
+    clock: Clock | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """``kindbreak pause [DURATION]``: write the pause file a running monitor reads."""
+    from kindbreak.practice import PauseState, parse_duration, pause_message, write_pause
+    from kindbreak.session import local_zone
+
+    seconds = parse_duration(duration) if duration is not None else None
+    clock = clock if clock is not None else SystemClock()
+    now = clock.wall()
+    state = PauseState(since_wall=now, until_wall=None if seconds is None else now + seconds)
+    ensure_private_dir(paths.data_dir)
+    write_pause(paths.data_dir, state)
+    (out or sys.stdout).write(pause_message(state, local_zone(settings)) + "\n")
+    return 0
+
+
+def run_resume(paths: Paths, *, out: TextIO | None = None) -> int:
+    from kindbreak.practice import clear_pause
+
+    had = clear_pause(paths.data_dir)
+    text = "Prompts are back on." if had else "Prompts were not paused; nothing to resume."
+    (out or sys.stdout).write(text + "\n")
+    return 0
+
+
+def run_breathe(
+    paths: Paths,
+    settings: Settings,
+    *,
+    minutes: float,
+    rate_bpm: float,
+    with_strap: bool,
+    clock: Clock | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """``kindbreak breathe``: the paced breathing guide, logged as a "breath" practice."""
+    from kindbreak.breathe import BreathPlan, HeartRateFeed, breathe_session
+    from kindbreak.practice import fresh_score
+
+    plan = BreathPlan(minutes=minutes, rate_bpm=rate_bpm)
+    stream = out or sys.stdout
+    feed: HeartRateFeed | None = None
+    if with_strap:
+        if settings.device.address or settings.device.name:
+            source, strap_clock = make_ble_source(paths, settings, None)
+            clock = clock or strap_clock
+            feed = HeartRateFeed(source)
+        else:
+            stream.write(
+                "kindbreak: no strap remembered yet, so no heart rate this time "
+                "(choose one with `kindbreak monitor --device ADDRESS`).\n"
+            )
+    guide_clock: Clock = clock if clock is not None else SystemClock()
+    ensure_private_dir(paths.data_dir)
+    store = Store(paths.db)
+
+    def record(seconds: float) -> None:
+        store.add_practice(
+            wall=guide_clock.wall(),
+            outcome="done",
+            kind="breath",
+            note=f"paced breathing, {plan.rate_bpm:g} a minute",
+            score=fresh_score(store, guide_clock.wall()),
+            duration_s=round(seconds, 1),
+        )
+
+    try:
+        done_s = asyncio.run(breathe_session(plan, guide_clock, stream, record=record, feed=feed))
+    finally:
+        store.close()
+    stream.write(f"Well done: {done_s / 60:.1f} minutes of slow breathing, logged.\n")
+    return 0

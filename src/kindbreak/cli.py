@@ -144,6 +144,44 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return run_baseline(paths, as_json=args.json)
 
 
+def cmd_log(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_log
+
+    paths, settings = _context(args)
+    return run_log(paths, settings, outcome=args.outcome, note=args.note, kind=args.kind)
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_pause
+
+    paths, settings = _context(args)
+    return run_pause(paths, settings, args.duration)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_resume
+
+    paths, _ = _context(args)
+    return run_resume(paths)
+
+
+def cmd_breathe(args: argparse.Namespace) -> int:
+    from kindbreak.app import run_breathe
+
+    paths, settings = _context(args)
+    return run_breathe(
+        paths,
+        settings,
+        minutes=args.minutes,
+        rate_bpm=args.rate,
+        with_strap=args.with_strap,
+    )
+
+
+# Kept in step with kindbreak.prompts.library.KINDS (not imported here: --help stays light).
+_PRACTICE_KINDS = ("touch", "breath", "body", "phrase", "humanity", "journal")
+
+
 def _positive(text: str) -> float:
     try:
         v = float(text)
@@ -229,6 +267,37 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("baseline", parents=[common], help="show your calm baseline")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_baseline)
+
+    lg = sub.add_parser(
+        "log",
+        parents=[common],
+        help="log a practice: done or skipped",
+        description="Answers the last prompt if it came within the last 2 hours and is not "
+        "answered yet; otherwise logs a practice you took on your own.",
+    )
+    lg.add_argument("outcome", choices=("done", "skipped"))
+    lg.add_argument("--note", default="", metavar="TEXT", help="a few words for your log")
+    lg.add_argument("--kind", choices=_PRACTICE_KINDS, help="what you did (default: the prompt's)")
+    lg.set_defaults(func=cmd_log)
+
+    pa = sub.add_parser("pause", parents=[common], help="pause prompts (e.g. 30m, 2h, 1h30m)")
+    pa.add_argument(
+        "duration", nargs="?", metavar="DURATION", help="30m, 2h, 1h30m; none: until resume"
+    )
+    pa.set_defaults(func=cmd_pause)
+
+    re_ = sub.add_parser("resume", parents=[common], help="end a pause")
+    re_.set_defaults(func=cmd_resume)
+
+    br = sub.add_parser("breathe", parents=[common], help="a paced breathing guide (logged)")
+    br.add_argument("--minutes", type=_positive, default=3.0, metavar="N", help="default 3")
+    br.add_argument(
+        "--rate", type=_positive, default=6.0, metavar="BPM", help="breaths a minute, default 6"
+    )
+    br.add_argument(
+        "--with-strap", action="store_true", help="show your remembered strap's heart rate"
+    )
+    br.set_defaults(func=cmd_breathe)
 
     for extra in _EXTRA_COMMANDS:
         extra(sub, common)
