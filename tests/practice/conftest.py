@@ -1,0 +1,122 @@
+"""Fixtures for the practice-loop tests: a store, settings, a virtual clock, a fake notifier,
+and the real D-Bus notification server of tests/prompts (its helpers, reused by path)."""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from io import StringIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kindbreak.clock import VirtualClock
+from kindbreak.config import PromptSettings, Settings
+from kindbreak.paths import Paths
+from kindbreak.session import PromptSink
+from kindbreak.store.db import Store
+
+PROMPTS_TESTS = Path(__file__).resolve().parents[1] / "prompts"
+if str(PROMPTS_TESTS) not in sys.path:
+    sys.path.insert(0, str(PROMPTS_TESTS))
+
+from prompt_test_support import (  # noqa: E402
+    ACTIONS_TEMPLATE,
+    NotificationServer,
+    dbusmock_missing,
+    require_or_skip,
+    spawn_server,
+)
+
+ZONE = ZoneInfo("Europe/Berlin")
+
+
+def local_wall(hhmm: str, day: str = "2026-03-02") -> float:
+    """Unix seconds of a local (Berlin) time on ``day``."""
+    return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=ZONE).timestamp()
+
+
+def make_settings(**prompts: Any) -> Settings:
+    base: dict[str, Any] = {"timezone": "Europe/Berlin", "summary_at": "", "notifier": "terminal"}
+    base.update(prompts)
+    return Settings(prompts=PromptSettings(**base))
+
+
+class FakeNotifier:
+    """Records what it was asked to show (the notifier seam's in-memory double)."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    async def send(self, prompt: Any, *, subtitle: str = "") -> bool:
+        self.sent.append(prompt)
+        return True
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths(data_dir=tmp_path / "data", config_dir=tmp_path / "config", state_dir=tmp_path)
+
+
+@pytest.fixture
+def store(paths: Paths) -> Iterator[Store]:
+    s = Store(paths.db)
+    yield s
+    s.close()
+
+
+def make_sink(
+    paths: Paths,
+    store: Store,
+    clock: VirtualClock,
+    settings: Settings,
+    notifier: Any | None = None,
+    out: StringIO | None = None,
+) -> PromptSink:
+    session_id = store.start_session(started_wall=clock.wall(), source="replay")
+    return PromptSink(
+        settings=settings,
+        paths=paths,
+        notifier=notifier if notifier is not None else FakeNotifier(),
+        store=store,
+        session_id=session_id,
+        clock=clock,
+        rng=random.Random(1),
+        out=out if out is not None else StringIO(),
+    )
+
+
+@pytest.fixture
+def session_bus() -> Iterator[Any]:
+    """A private D-Bus session bus for one test (as in tests/prompts/conftest.py)."""
+    missing = dbusmock_missing()
+    require_or_skip(missing is None, missing or "")
+    from dbusmock.testcase import BusType, PrivateDBus
+
+    saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    bus = PrivateDBus(BusType.SESSION)
+    bus.start()
+    try:
+        yield bus
+    finally:
+        bus.stop()
+        if saved is None:
+            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        else:
+            os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
+
+
+@pytest.fixture
+def action_server(session_bus: Any, tmp_path: Path) -> Iterator[NotificationServer]:
+    """python-dbusmock's notification_daemon with the actions capability and signals."""
+    yield from spawn_server(str(ACTIONS_TEMPLATE), tmp_path)
