@@ -35,10 +35,12 @@ N_BOOT = 2000
 SEED = 20240607
 
 FLOOR_WEIGHT = 0.15
-EFFECT_SCALE = 10.0
+EFFECT_SCALE = 15.0
 """Score points of extra drop that multiply a kind's weight by e (before normalising)."""
 PRIOR_SD = 10.0
 """Spread of plausible true effects (score points): shrinks noisy effects toward zero."""
+MAX_LOG_FACTOR = 1.5
+"""An effect multiplies a weight by at most e^1.5 (about 4.5) or divides it by as much."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +253,7 @@ def effect_factor(
         return 1.0
     se = max((effect.ci_high - effect.ci_low) / (2 * 1.96), 1e-9)
     shrunk = effect.mean_drop * prior_sd**2 / (prior_sd**2 + se**2)
-    return math.exp(max(-3.0, min(3.0, shrunk / scale)))
+    return math.exp(max(-MAX_LOG_FACTOR, min(MAX_LOG_FACTOR, shrunk / scale)))
 
 
 def kind_weights(

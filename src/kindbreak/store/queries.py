@@ -95,18 +95,19 @@ def add_practice(
     score: float | None = None,
     duration_s: float | None = None,
 ) -> int:
-    """Log what the person did with a prompt (or a practice taken on their own)."""
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
-    with store._write():
-        cur = store._exec(
-            "INSERT INTO practices(prompt_row_id, wall, outcome, kind, note, score, duration_s)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (prompt_row_id, wall, outcome, kind, note, score, duration_s),
-        )
-    store.commit()
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    """Log what the person did with a prompt (or a practice taken on their own).
+
+    Kept for the report's callers; the store's own :meth:`Store.add_practice` does the writing.
+    """
+    return store.add_practice(
+        wall=wall,
+        outcome=outcome,
+        prompt_row_id=prompt_row_id,
+        kind=kind,
+        note=note,
+        score=score,
+        duration_s=duration_s,
+    )
 
 
 # -- reading -------------------------------------------------------------------------------------
