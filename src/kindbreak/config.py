@@ -173,7 +173,7 @@ def remember_device(path: Path, address: str, name: str) -> None:
     for line in lines:
         stripped = line.strip()
         if stripped.startswith("["):
-            in_device = stripped == "[device]"
+            in_device = "".join(stripped.split("#", 1)[0].split()) == "[device]"
             if in_device:
                 continue
         if in_device:

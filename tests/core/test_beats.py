@@ -63,7 +63,7 @@ def test_repeated_rr_in_next_notification_is_dropped() -> None:
 
 
 def test_repeated_long_rr_is_dropped() -> None:
-    # The part of duplicate removal that works today: a repeat longer than the tolerance.
+    # A long interval repeated: found by cumulative time as well.
     p = BeatPlacer()
     p.place(10.0, (1600.0, 1700.0))
     second = p.place(11.82, (1700.0, 1800.0))
@@ -168,7 +168,7 @@ def run(sent: list[tuple[float, tuple[float, ...]]]) -> tuple[BeatPlacer, list[B
     return p, out
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(notifications(repeats=False))
 def test_chunked_series_comes_back_exactly(case) -> None:
     rr, sent, _ = case
@@ -182,7 +182,7 @@ def test_chunked_series_comes_back_exactly(case) -> None:
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate],
@@ -195,3 +195,65 @@ def test_repeated_rr_are_counted_once(case) -> None:
     assert [b.rr_ms for b in beats] == rr
     assert p.duplicates_dropped == n_repeats
     assert p.gaps == 0
+
+
+LATE_ANCHOR_BUG = (
+    "BeatPlacer anchors a new chain's last beat at the arrival time, but a 1 Hz strap reports "
+    "beats that ended up to a second earlier; when a later notification arrives promptly the "
+    "chain overshoots, and a real new RR within 2 ms of the previous one is dropped as a repeat"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=LATE_ANCHOR_BUG)
+def test_steady_beat_after_a_late_first_anchor_is_not_a_repeat() -> None:
+    # Strap: beats end at 0.15, 0.95 and 1.75 s (800 ms each); it notifies at 1.0 s with the
+    # first beat (the second ended 50 ms too late for it) and at 2.0 s with the next two.
+    p = BeatPlacer()
+    p.place(1.0, (800.0,))
+    second = p.place(2.0, (800.0, 800.0))
+    assert [b.rr_ms for b in second] == [800.0, 800.0]
+    assert p.duplicates_dropped == 0
+
+
+@st.composite
+def strap_stream(draw: st.DrawFn):
+    """A strap that notifies once a second with the beats that ended since its last
+    notification, arriving 0-50 ms later. Steady heart: the RR wander by a few ms."""
+    start = draw(rr_ticks)
+    steps = draw(st.lists(st.integers(-3, 3), min_size=5, max_size=80))
+    ticks = [start]
+    for step in steps:
+        ticks.append(min(max(ticks[-1] + step, 615), 1130))
+    rr = [tick_ms(t) for t in ticks]
+    t = 0.0
+    ends = []
+    for v in rr:
+        t += v / 1000.0
+        ends.append(t)
+    send = draw(st.floats(0.0, 1.0)) + ends[0]
+    sent = []
+    i = 0
+    while i < len(rr):
+        chunk = []
+        while i < len(rr) and ends[i] <= send:
+            chunk.append(rr[i])
+            i += 1
+        sent.append((send + draw(st.floats(0.0, 0.05)), tuple(chunk)))
+        send += 1.0
+    return rr, sent
+
+
+@pytest.mark.xfail(strict=True, reason=LATE_ANCHOR_BUG)
+@settings(
+    max_examples=100,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+)
+@given(strap_stream())
+def test_one_hz_strap_beats_come_back_exactly(case) -> None:
+    rr, sent = case
+    p, beats = run(sent)
+    assert [b.rr_ms for b in beats] == rr
+    assert p.duplicates_dropped == 0

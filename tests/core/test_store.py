@@ -1,0 +1,203 @@
+"""The SQLite log (kindbreak.store.db.Store): mode, schema version, durability under kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from kindbreak.errors import StoreError
+from kindbreak.store.db import Store
+from kindbreak.store.schema import SCHEMA_VERSION
+
+from .support import REPO
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_new_store_is_wal_private_and_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "kindbreak.sqlite3"
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        sid = store.start_session(started_wall=1_772_441_700.0, source="replay")
+        store.add_beats(sid, [(1.0, 812.5, False), (1.8, 800.0, False)])
+        store.commit()
+        assert mode(path) == 0o600
+        # WAL and shared-memory files exist while the log is open; same mode as the log.
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            assert side.exists()
+            assert mode(side) == 0o600, f"{side.name} is {oct(mode(side))}"
+    assert mode(path.parent) == 0o700
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+    assert {"sessions", "beats", "windows", "events", "prompts", "practices", "baselines"} <= tables
+
+
+def test_reopening_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "kindbreak.sqlite3"
+    with Store(path) as store:
+        sid = store.start_session(started_wall=100.0, source="ble", device_name="Polar H10")
+        store.add_beats(sid, [(float(i), 800.0 + i, i == 0) for i in range(5)])
+    for _ in range(2):
+        with Store(path) as again:
+            assert again.schema_version == SCHEMA_VERSION
+            assert again.count("sessions") == 1
+            assert again.count("beats", sid) == 5
+            assert [s.device_name for s in again.sessions()] == ["Polar H10"]
+            rows = again.query("SELECT t_s, rr_ms, gap_before FROM beats ORDER BY t_s")
+            assert [tuple(r) for r in rows] == [
+                (float(i), 800.0 + i, int(i == 0)) for i in range(5)
+            ]
+    assert mode(path) == 0o600
+
+
+def test_existing_file_keeps_private_mode_after_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "kindbreak.sqlite3"
+    Store(path).close()
+    os.chmod(path, 0o600)
+    with Store(path) as store:
+        store.start_session(started_wall=1.0, source="demo")
+    assert mode(path) == 0o600
+
+
+def test_newer_schema_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "kindbreak.sqlite3"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        Store(path)
+    assert str(path) in str(info.value)
+    assert f"schema {SCHEMA_VERSION + 1}" in str(info.value)
+    assert info.value.hint
+    assert path.read_bytes() == before
+
+
+def test_not_a_database_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "kindbreak.sqlite3"
+    path.write_bytes(b"this is not an SQLite file at all, just some text\n" * 20)
+    with pytest.raises(StoreError) as info:
+        Store(path)
+    assert str(path) in str(info.value)
+    assert "move it aside" in info.value.hint
+
+
+def test_close_commits_pending_rows(tmp_path: Path) -> None:
+    path = tmp_path / "kindbreak.sqlite3"
+    store = Store(path)
+    sid = store.start_session(started_wall=1.0, source="ble")
+    store.add_beats(sid, [(1.0, 800.0, False)])
+    store.add_state(sid, 1.5, "reconnecting", "link lost")
+    store.close()
+    with Store(path) as again:
+        assert again.count("beats") == 1
+        assert again.count("states") == 1
+
+
+def test_maybe_commit_batches_per_second_of_session_time(tmp_path: Path) -> None:
+    path = tmp_path / "kindbreak.sqlite3"
+    writer = Store(path)
+    sid = writer.start_session(started_wall=1.0, source="ble")
+
+    def committed() -> int:
+        with closing(sqlite3.connect(path)) as other:
+            return int(other.execute("SELECT count(*) FROM beats").fetchone()[0])
+
+    writer.add_beats(sid, [(0.5, 800.0, False)])
+    writer.maybe_commit(0.5)  # first call commits
+    assert committed() == 1
+    writer.add_beats(sid, [(1.3, 800.0, False)])
+    writer.maybe_commit(1.2)  # 0.7 s later: batched
+    assert committed() == 1
+    writer.maybe_commit(1.5)  # a full second after the last commit
+    assert committed() == 2
+    writer.close()
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from kindbreak.store.db import Store
+
+    store = Store(Path(sys.argv[1]))
+    sid = store.start_session(started_wall=1_772_441_700.0, source="ble")
+    t = 0.0
+    print("ready", flush=True)
+    for line in sys.stdin:
+        cmd, arg = line.split()
+        if cmd == "beat":
+            t += 0.25
+            store.add_beats(sid, [(t, float(arg), False)])
+            print("added", t, flush=True)
+        elif cmd == "tick":
+            store.maybe_commit(float(arg))
+            print("ticked", arg, flush=True)
+    """
+)
+
+
+def test_kill_9_loses_nothing_older_than_the_last_commit(tmp_path: Path) -> None:
+    path = tmp_path / "kindbreak.sqlite3"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdin is not None and child.stdout is not None
+
+    def say(line: str) -> str:
+        child.stdin.write(line + "\n")
+        child.stdin.flush()
+        return child.stdout.readline().strip()
+
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        committed_rr: list[float] = []
+        rr = 700.0
+        # Five simulated seconds: four beats each, then the once-a-second maybe_commit.
+        for second in range(1, 6):
+            for _ in range(4):
+                rr += 1.0
+                assert say(f"beat {rr}").startswith("added")
+                committed_rr.append(rr)
+            assert say(f"tick {second}.0") == f"ticked {second}.0"
+        # Two more beats and a tick within the same second: not committed yet.
+        assert say("beat 900.0").startswith("added")
+        assert say("beat 901.0").startswith("added")
+        assert say("tick 5.5") == "ticked 5.5"
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdin.close()
+        child.stdout.close()
+
+    with Store(path) as fresh:
+        rows = fresh.query("SELECT rr_ms FROM beats ORDER BY t_s")
+        assert [r["rr_ms"] for r in rows] == committed_rr
+        assert fresh.count("sessions") == 1
