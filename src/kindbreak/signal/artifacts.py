@@ -94,6 +94,17 @@ def _running_median(x: FloatArray, half: int) -> FloatArray:
     return med
 
 
+def _sorted_quantile(rows: FloatArray, q: float) -> FloatArray:
+    """Quantile of each sorted row, linear interpolation (numpy's default), without the
+    overhead of ``np.percentile`` (this runs for every window of every step)."""
+    pos = (rows.shape[1] - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, rows.shape[1] - 1)
+    frac = pos - lo
+    out: FloatArray = rows[:, lo] * (1.0 - frac) + rows[:, hi] * frac
+    return out
+
+
 def _running_threshold(x: FloatArray) -> FloatArray:
     """ALPHA x the interquartile range of |x| over QD_SPAN_BEATS beats (floored).
 
@@ -103,7 +114,8 @@ def _running_threshold(x: FloatArray) -> FloatArray:
     tests, so the wider one is used.
     """
     half = min(QD_SPAN_BEATS // 2, max(x.size - 1, 1))
-    q1, q3 = np.percentile(_padded_windows(np.abs(x), half), [25.0, 75.0], axis=1)
+    windows = np.sort(_padded_windows(np.abs(x), half), axis=1)
+    q1, q3 = _sorted_quantile(windows, 0.25), _sorted_quantile(windows, 0.75)
     th: FloatArray = np.maximum(ALPHA * (q3 - q1), MIN_THRESHOLD_MS)
     return th
 
@@ -241,10 +253,14 @@ def correct_rr(
         out_b.extend([bool(br[a])] + [False] * (len(seg_rr) - 1))
         out_rr.extend(seg_rr)
         out_t.extend(seg_t)
+    t_out = np.asarray(out_t, dtype=np.float64)
+    # A moved beat can never pass its neighbour; if input times were inconsistent with the
+    # intervals (a re-anchored chain), keep only beats later than the one before.
+    keep = np.concatenate(([True], np.diff(t_out) > 0)) if t_out.size else np.ones(0, bool)
     return Cleaned(
-        rr_ms=np.asarray(out_rr, dtype=np.float64),
-        t_s=np.asarray(out_t, dtype=np.float64),
-        breaks=np.asarray(out_b, dtype=bool),
+        rr_ms=np.asarray(out_rr, dtype=np.float64)[keep],
+        t_s=t_out[keep],
+        breaks=np.asarray(out_b, dtype=bool)[keep],
         n_input=int(rr.size),
         ectopic=counts[BeatKind.ECTOPIC],
         missed=counts[BeatKind.MISSED],

@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+#: Window ends are sums of float steps; durations within this of the minimum count as met.
+_EPS_S = 1e-6
+
+
 class EventKind(StrEnum):
     RISING = "rising"
     SETTLED = "settled"
@@ -37,8 +41,8 @@ class DetectorEvent:
 class DetectorParams:
     on_score: float = 60.0
     off_score: float = 45.0
-    min_on_s: float = 60.0
-    min_off_s: float = 90.0
+    min_on_s: float = 30.0
+    min_off_s: float = 60.0
     max_gap_s: float = 90.0
 
 
@@ -67,7 +71,7 @@ class Detector:
                     self._above_since = t_s
                     self._peak = score
                 self._peak = max(self._peak, score)
-                if t_s - self._above_since >= p.min_on_s:
+                if t_s - self._above_since >= p.min_on_s - _EPS_S:
                     self.stressed = True
                     self._episode_start = self._above_since
                     self._below_since = None
@@ -81,7 +85,7 @@ class Detector:
         if score < p.off_score:
             if self._below_since is None:
                 self._below_since = t_s
-            if t_s - self._below_since >= p.min_off_s:
+            if t_s - self._below_since >= p.min_off_s - _EPS_S:
                 self.stressed = False
                 self._above_since = None
                 return DetectorEvent(

@@ -157,6 +157,11 @@ def band_powers(rr_ms: FloatArray, t_s: FloatArray) -> tuple[float, float, float
     duration = float(t_s[-1] - t_s[0]) if t_s.size else 0.0
     if rr_ms.size < 4 or duration < MIN_FREQUENCY_WINDOW_S:
         return math.nan, math.nan, math.nan
+    increasing = np.concatenate(([True], np.diff(t_s) > 0))
+    if not increasing.all():  # beat times from a corrected or re-anchored chain
+        t_s, rr_ms = t_s[increasing], rr_ms[increasing]
+        if rr_ms.size < 4:
+            return math.nan, math.nan, math.nan
     grid = np.arange(t_s[0], t_s[-1], 1.0 / INTERPOLATION_HZ)
     series = CubicSpline(t_s, rr_ms)(grid)
     series = series - series.mean()
