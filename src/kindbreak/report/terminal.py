@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import TextIO
 
+from rich import box
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
@@ -15,10 +16,10 @@ from kindbreak.report.effects import MIN_N, describe, ranking
 from kindbreak.report.model import (
     EMPTY_MESSAGE,
     SPARK,
+    SPARK_WIDTH,
     DaySummary,
     Report,
     empty_period_message,
-    fmt_duration,
     sparkline,
 )
 from kindbreak.signal.score import Band, band_of
@@ -30,42 +31,56 @@ def _hm(wall: float, report: Report) -> str:
     return datetime.fromtimestamp(wall, report.tz).strftime("%H:%M")
 
 
-def _spark_cell(day: DaySummary, report: Report) -> Text:
-    line, t0, t1 = sparkline(day)
+def _short(seconds: float) -> str:
+    m = round(seconds / 60.0)
+    return f"{m // 60}h{m % 60:02d}" if m >= 60 else f"{m}m"
+
+
+def _day_label(day: DaySummary) -> str:
+    return f"{day.day.strftime('%a')} {day.day.day} {day.day.strftime('%b')}"
+
+
+def _spark(day: DaySummary, report: Report, width: int) -> Text:
+    line, t0, t1 = sparkline(day, width)
+    text = Text(f"  {_day_label(day):<10} ")
     if not line:
-        return Text("")
-    text = Text()
+        return text.append("no heart data", style="dim")
+    text.append(_hm(t0, report) + " ", style="dim")
     for ch in line:
         if ch == " ":
             text.append(" ")
             continue
         level = SPARK.index(ch)
         text.append(ch, style=BAND_STYLE[band_of((level + 0.5) * 100.0 / len(SPARK))])
-    text.append(f"\n{_hm(t0, report)}–{_hm(t1, report)}", style="dim")
+    text.append(" " + _hm(t1, report), style="dim")
     return text
 
 
 def day_table(report: Report) -> Table:
-    t = Table(title="Stress and breaks, day by day", title_justify="left", show_lines=True)
-    t.add_column("day")
+    t = Table(
+        title="Stress and breaks, day by day (time in each stress band)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    t.add_column("day", no_wrap=True)
     for b in Band:
-        t.add_column(b.value, justify="right", style=BAND_STYLE[b])
-    t.add_column("not scored", justify="right", style="dim")
+        t.add_column(b.value, justify="right", style=BAND_STYLE[b], no_wrap=True)
+    t.add_column("unscored", justify="right", style="dim", no_wrap=True)
     t.add_column("prompts", justify="right")
     t.add_column("done", justify="right", style="green")
-    t.add_column("skipped", justify="right")
-    t.add_column("snoozed", justify="right")
-    t.add_column("stress over the day", no_wrap=True)
+    t.add_column("skip", justify="right")
+    t.add_column("snooze", justify="right")
     for d in report.days:
         t.add_row(
-            d.day.strftime("%a %Y-%m-%d"),
-            *(fmt_duration(d.band_s[b]) for b in Band),
-            fmt_duration(d.calibrating_s + d.poor_s),
+            _day_label(d),
+            *(_short(d.band_s[b]) for b in Band),
+            _short(d.calibrating_s + d.poor_s),
             str(d.prompts),
             str(d.done),
             str(d.skipped),
             str(d.snoozed),
-            _spark_cell(d, report),
         )
     return t
 
@@ -78,11 +93,14 @@ def kind_table(report: Report) -> Table:
     t = Table(
         title="What calms you (from your whole log): extra drop in stress after each kind",
         title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
-    t.add_column("kind")
+    t.add_column("kind", no_wrap=True)
     t.add_column("breaks", justify="right")
     t.add_column("extra drop", justify="right")
-    t.add_column("95 % interval", justify="right")
+    t.add_column("95 % interval", justify="right", no_wrap=True)
     t.add_column("how sure")
     t.add_column("offered", justify="right")
     t.add_column("weight", justify="right")
@@ -90,10 +108,10 @@ def kind_table(report: Report) -> Table:
         shown = report.learned.shown.get(kind, 0)
         taken = report.learned.taken.get(kind, 0)
         if eff is None:
-            t.add_row(kind, "0", "-", "-", "no breaks yet", f"{taken}/{shown}", f"{weight:.2f}")
+            t.add_row(kind, "0", "-", "-", "none yet", f"{taken}/{shown}", f"{weight:.2f}")
             continue
         if not eff.enough:
-            sure = f"too little data (need {MIN_N}+ each)"
+            sure = "too little data"
         elif eff.clear:
             sure = "clear" if eff.mean_drop > 0 else "clearly worse"
         else:
@@ -129,10 +147,14 @@ def render(
         return
     console.print(
         f"[bold]kindbreak report[/bold] {report.start_day.isoformat()} to "
-        f"{report.end_day.isoformat()}  (time per stress band: rest 0-25, low 26-50, "
-        "medium 51-75, high 76-100)"
+        f"{report.end_day.isoformat()}. Stress bands: rest 0-25, low 26-50, "
+        "medium 51-75, high 76-100."
     )
     console.print(day_table(report))
+    console.print("Stress over each day (▁ calm … █ high; blank: not scored):")
+    spark_width = max(12, min(SPARK_WIDTH, console.width - 26))
+    for d in report.days:
+        console.print(_spark(d, report, spark_width), no_wrap=True, overflow="crop")
     console.print()
     console.print("[bold]Did the breaks help?[/bold]")
     for line in describe(report.help):
@@ -141,6 +163,7 @@ def render(
     if report.learned.shown or report.learned.effects:
         console.print(kind_table(report))
         console.print(
-            "[dim]weight: how often kindbreak offers each kind (best = 1.00); every kind keeps "
+            f"[dim]too little data: fewer than {MIN_N} breaks of the kind or {MIN_N} prompts let "
+            "pass. weight: how often kindbreak offers each kind (best = 1.00); every kind keeps "
             "at least 0.15, so all are still tried now and then.[/dim]"
         )
