@@ -20,7 +20,7 @@ Device kinds: ``strap`` (both services), ``hr-only`` (0x180D with 0x2A37 alone, 
 broadcasting HR), ``other`` (no Heart Rate service: a fitness band with battery only).
 
 Tests drive it through ``org.kindbreak.BlueZMock`` on ``/``: AddDevice, Notify, DropLink,
-SetSilent, SetInRange, SetPowered, Stats. This file runs inside the dbusmock process.
+SetSilent, SetInRange, SetPowered, Stats, ResetPeers. This file runs inside the dbusmock process.
 """
 
 import ctypes
@@ -477,6 +477,22 @@ def Stats(self, address):
         "notifying": dbus.Boolean(notifying),
         "adverts": dbus.Int32(peer.adverts),
     }
+
+
+@dbus.service.method(MOCK_IFACE, in_signature="", out_signature="")
+def ResetPeers(self):
+    """Back to the state after load: adapter powered and idle, no devices (between tests)."""
+    adapter = mockobject.objects[ADAPTER_PATH]
+    _set_discovering(adapter, False)
+    for peer in STATE["peers"].values():
+        _drop(peer)
+        if peer.exported:
+            _remove_object(peer.path, DEVICE_IFACE)
+    STATE["peers"].clear()
+    if not STATE["powered"]:
+        STATE["powered"] = True
+        _changed(adapter, ADAPTER_IFACE, {"Powered": dbus.Boolean(True)})
+    adapter.discovery_filter = None
 
 
 def load(mock, parameters):

@@ -2,9 +2,10 @@
 
 The tests drive the real, unpatched bleak BlueZ backend. ``PrivateDBus(BusType.SYSTEM)`` runs
 a dbus-daemon for the whole session and points ``DBUS_SYSTEM_BUS_ADDRESS`` at it (dbus-fast
-reads that variable on every connect). Each test gets its own peer process
-(``bluez_strap.py``) and runs its scenario under ``asyncio.run``: a fresh event loop gives a
-fresh bleak BlueZManager (bleak keeps one per loop), so no cached BlueZ state leaks between tests.
+reads that variable on every connect) and one peer process (``bluez_strap.py``), which each
+test resets to an idle powered adapter with no devices. Each test runs its scenario under
+``asyncio.run``: a fresh event loop gives a fresh bleak BlueZManager (bleak keeps one per
+loop), so no cached BlueZ state leaks between tests.
 
 When python-dbusmock, dbus-python or dbus-daemon is missing the tests skip with the reason,
 except under ``CI=true``, where they fail.
@@ -104,6 +105,9 @@ class BlueZPeer:
     def set_powered(self, powered: bool) -> None:
         self._call("SetPowered", powered)
 
+    def reset(self) -> None:
+        self._call("ResetPeers")
+
     def stats(self, address: str) -> dict[str, int | bool]:
         """connects, adverts (counts); connected, notifying (flags)."""
         raw = self._call("Stats", address)
@@ -112,20 +116,28 @@ class BlueZPeer:
         }
 
 
-@pytest.fixture
-def bluez(system_bus: str, tmp_path: Path) -> Iterator[BlueZPeer]:
-    """A fresh BlueZ-shaped peer (adapter hci0 powered, no devices yet) for one test."""
+@pytest.fixture(scope="session")
+def _bluez_process(system_bus: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One peer process for the session (spawning one per test costs seconds on a busy box)."""
     from dbusmock.testcase import BusType, SpawnedMock
 
-    log = (tmp_path / "bluez-mock.log").open("wb")
-    mock = SpawnedMock.spawn_with_template(
-        str(TEMPLATE), {}, BusType.SYSTEM, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        yield BlueZPeer(mock.obj)
-    finally:
-        mock.terminate()
-        log.close()
+    log_path = tmp_path_factory.mktemp("bluez") / "bluez-mock.log"
+    with log_path.open("wb") as log:
+        mock = SpawnedMock.spawn_with_template(
+            str(TEMPLATE), {}, BusType.SYSTEM, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield mock
+        finally:
+            mock.terminate()
+
+
+@pytest.fixture
+def bluez(_bluez_process: Any) -> BlueZPeer:
+    """The BlueZ-shaped peer, reset for this test: adapter hci0 powered and idle, no devices."""
+    peer = BlueZPeer(_bluez_process.obj)
+    peer.reset()
+    return peer
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:

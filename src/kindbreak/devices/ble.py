@@ -271,14 +271,20 @@ class BleSource:
     # --- waiting -------------------------------------------------------------------------------
 
     async def _next_item(self) -> Notification | _LinkLost | _Wake:
+        """The next queued item, or TIMED_OUT (watchdog) or CLOSED."""
         if self._closed.is_set():
             return _Wake.CLOSED
+        got: Notification | _LinkLost | _Wake
         if not self._queue.empty():
-            return self._queue.get_nowait()
-        remaining_s = self._last_data_s + self._watchdog_s - self._clock.monotonic()
-        if remaining_s <= 0:
-            return _Wake.TIMED_OUT
-        return await self._race(self._queue.get(), remaining_s)
+            got = self._queue.get_nowait()
+        else:
+            remaining_s = self._last_data_s + self._watchdog_s - self._clock.monotonic()
+            if remaining_s <= 0:
+                return _Wake.TIMED_OUT
+            got = await self._race(self._queue.get(), remaining_s)
+        if isinstance(got, _LinkLost) and self._closed.is_set():
+            return _Wake.CLOSED  # aclose() hung up: not a lost link
+        return got
 
     async def _race(self, aw: Awaitable[T], timeout_s: float | None = None) -> T | _Wake:
         """Await ``aw`` unless :meth:`aclose` comes first, or ``timeout_s`` (session clock)."""

@@ -136,7 +136,7 @@ def translate_bleak_error(exc: BaseException, *, doing: str) -> DeviceError:
     if isinstance(exc, BleakDBusError):
         name = exc.dbus_error
         if name in _NOT_READY:
-            return AdapterUnavailable(f"{doing}: the Bluetooth adapter is off or not ready")
+            return AdapterUnavailable(f"{doing}: the Bluetooth adapter is not powered or not ready")
         if name in _DENIED:
             return BluetoothPermissionDenied(f"{doing}: BlueZ refused ({name})")
         if name in _NO_BLUEZ:
