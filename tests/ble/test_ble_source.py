@@ -360,3 +360,19 @@ def test_aclose_while_reconnecting_stops_the_stream(bluez, run):
         return await reader.rest()
 
     assert states(run(scenario())) == [(LinkState.STOPPED, "stopped")]
+
+
+def test_cancelling_the_consumer_hangs_up(bluez, run):
+    bluez.add_device(STRAP, STRAP_NAME)
+
+    async def scenario() -> None:
+        source = BleSource(STRAP, VirtualClock())
+        reader = Reader(source)
+        await reader.until(LinkState.CONNECTED)
+        assert bluez.stats(STRAP)["notifying"] is True
+        reader.task.cancel()  # what the app's TaskGroup does on shutdown
+        with pytest.raises(asyncio.CancelledError):
+            await reader.task
+        assert bluez.stats(STRAP)["connected"] is False
+
+    run(scenario())

@@ -126,62 +126,65 @@ class BleSource:
         self._started = True
         try:
             yield self._event(LinkState.CONNECTING, f"looking for {self._target}")
-            if await self._race(self._connect_once()) is _Wake.CLOSED:
-                async for item in self._finish():
-                    yield item
-                return
-            for event in self._connected_events():
-                yield event
-            while True:
-                reason: str | None = None
-                while reason is None:
-                    got = await self._next_item()
-                    if got is _Wake.CLOSED:
-                        async for item in self._finish():
-                            yield item
-                        return
-                    if got is _Wake.TIMED_OUT:
-                        reason = f"no data for {self._watchdog_s:g} s"
-                    elif isinstance(got, _LinkLost):
-                        if got.generation == self._generation:
-                            reason = "link lost"
-                    else:
-                        self._last_data_s = got.t_s
-                        yield got
-                await self._drop_client()
-                for item in self._drain():
-                    yield item
-                yield self._event(LinkState.DISCONNECTED, reason)
-                attempt = 0
-                last_error = ""
-                while True:
-                    delay_s = self._backoff.delay_s(attempt, self._rng)
-                    detail = f"attempt {attempt + 1} in {delay_s:.1f} s"
-                    event = self._event(
-                        LinkState.RECONNECTING, f"{detail} ({last_error})" if last_error else detail
-                    )
+            if await self._race(self._connect_once()) is not _Wake.CLOSED:
+                for event in self._connected_events():
                     yield event
-                    # Counted from the event's stamp, so "attempt 2 in 2.0 s" means at t + 2.0.
-                    wait_s = event.t_s + delay_s - self._clock.monotonic()
-                    if await self._race(self._clock.sleep(wait_s)) is _Wake.CLOSED:
-                        break
-                    try:
-                        outcome = await self._race(self._connect_once())
-                    except DeviceError as exc:
-                        log.info("reconnect attempt %d failed: %s", attempt + 1, exc)
-                        last_error = exc.message
-                        attempt += 1
-                        continue
-                    if outcome is not _Wake.CLOSED:
-                        for event in self._connected_events():
-                            yield event
-                    break
-                if self._closed.is_set():
-                    async for item in self._finish():
+                while not self._closed.is_set():
+                    async for item in self._while_connected():
                         yield item
-                    return
+                    async for item in self._reconnect():
+                        yield item
+            async for item in self._finish():
+                yield item
         finally:
             await self._drop_client()
+
+    async def _while_connected(self) -> AsyncIterator[SourceItem]:
+        """Notifications until the link is lost (ends with ``disconnected``) or closed."""
+        reason: str | None = None
+        while reason is None:
+            got = await self._next_item()
+            if got is _Wake.CLOSED:
+                return
+            if got is _Wake.TIMED_OUT:
+                reason = f"no data for {self._watchdog_s:g} s"
+            elif isinstance(got, _LinkLost):
+                if got.generation == self._generation:  # else: an earlier connection's goodbye
+                    reason = "link lost"
+            else:
+                self._last_data_s = got.t_s
+                yield got
+        await self._drop_client()
+        for item in self._drain():
+            yield item
+        yield self._event(LinkState.DISCONNECTED, reason)
+
+    async def _reconnect(self) -> AsyncIterator[StateEvent]:
+        """One ``reconnecting`` per attempt, with backoff, until connected or closed."""
+        attempt = 0
+        last_error = ""
+        while not self._closed.is_set():
+            delay_s = self._backoff.delay_s(attempt, self._rng)
+            detail = f"attempt {attempt + 1} in {delay_s:.1f} s"
+            event = self._event(
+                LinkState.RECONNECTING, f"{detail} ({last_error})" if last_error else detail
+            )
+            yield event
+            # Counted from the event's stamp, so "attempt 2 in 2.0 s" means at t + 2.0.
+            wait_s = event.t_s + delay_s - self._clock.monotonic()
+            if await self._race(self._clock.sleep(wait_s)) is _Wake.CLOSED:
+                return
+            try:
+                if await self._race(self._connect_once()) is _Wake.CLOSED:
+                    return
+            except DeviceError as exc:
+                log.info("reconnect attempt %d failed: %s", attempt + 1, exc)
+                last_error = exc.message
+                attempt += 1
+                continue
+            for connected in self._connected_events():
+                yield connected
+            return
 
     async def aclose(self) -> None:
         """Disconnect and end the stream (it yields what had arrived, then ``stopped``)."""
