@@ -136,12 +136,14 @@ def test_html_report_is_self_contained(built: Built, tmp_path: Path) -> None:
     assert "Mon 2026-03-02" in page and "What calms you" in page
 
 
-def test_html_escapes_what_people_typed(built: Built) -> None:
-    with Store(built.db) as store:
-        report = build_report(store, UTC)
-    page = render_html(report)
-    assert "<b>" not in page  # nothing user-typed is injected as markup
-    assert page.count("<html") == 1
+def test_html_escapes_what_people_typed() -> None:
+    from kindbreak.report.model import report_from
+    from kindbreak.store.queries import PromptRec
+
+    odd = PromptRec(1, None, 1_772_442_000.0, "x", "<i>odd</i>", "t", "manual", None, True, None)
+    page = render_html(report_from([], [odd], [], UTC))
+    assert "&lt;i&gt;odd&lt;/i&gt;" in page and "<i>odd" not in page
+    assert "No heart data recorded this day." in page
 
 
 # -- empty log -----------------------------------------------------------------------------------

@@ -309,11 +309,13 @@ def learn(
     seed: int = SEED,
 ) -> Learned:
     from kindbreak.prompts.chooser import weights_from_uptake
+    from kindbreak.prompts.library import KINDS
 
     resp, _, _ = responses(wins, prompt_recs, practice_recs)
     effects = kind_effects(resp, seed=seed)
     shown, taken = uptake_counts(prompt_recs, practice_recs)
-    uptake = weights_from_uptake(shown, taken)
+    kinds = tuple(dict.fromkeys([*KINDS, *sorted(shown), *sorted(effects)]))
+    uptake = weights_from_uptake(shown, taken, kinds=kinds)
     return Learned(effects, kind_weights(effects, uptake), shown, taken)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
@@ -285,6 +286,11 @@ def _responses_table(h: HelpSummary, report: Report) -> str:
     )
 
 
+def _code(escaped: str) -> str:
+    """`command` in already-escaped text becomes <code>command</code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
 def render_html(report: Report) -> str:
     parts = [
         "<!DOCTYPE html>",
@@ -295,11 +301,10 @@ def render_html(report: Report) -> str:
         "<h1>kindbreak: stress and breaks</h1>",
     ]
     if report.log_empty:
-        parts.append(f'<p class="lead">{escape(EMPTY_MESSAGE)}</p>')
+        parts.append(f'<p class="lead">{_code(escape(EMPTY_MESSAGE))}</p>')
     elif report.empty:
-        parts.append(
-            f'<p class="lead">{escape(empty_period_message(report.start_day, report.end_day))}</p>'
-        )
+        message = empty_period_message(report.start_day, report.end_day)
+        parts.append(f'<p class="lead">{_code(escape(message))}</p>')
     else:
         parts.append(
             f'<p class="lead">{report.start_day.isoformat()} to {report.end_day.isoformat()}, '
