@@ -214,6 +214,10 @@ def _apply(
             out_t.append(float(t[i + 1]))
             i += 2
             continue
+        elif k == BeatKind.MISALIGNED and i + 1 < n and kinds[i + 1] == BeatKind.ECTOPIC:
+            # The first half of an ectopic pair: the next step moves the beat between them.
+            out_rr.append(float(rr[i]))
+            out_t.append(float(t[i]))
         elif k in (BeatKind.MISALIGNED, BeatKind.ECTOPIC, BeatKind.EXTRA):
             out_rr.append(float(med[i]))
             out_t.append(float(t[i]))

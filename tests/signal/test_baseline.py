@@ -1,0 +1,64 @@
+"""Baseline: robust to outliers, mergeable across sessions, round-trips through plain data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from kindbreak.signal.baseline import DAY_S, Baseline, CalmSample, learn_baseline
+
+
+def samples(seed: int, n: int, t0: float = 0.0, hr: float = 62.0) -> list[CalmSample]:
+    rng = np.random.default_rng(seed)
+    return [
+        CalmSample(t0 + 30.0 * i, hr + rng.normal(0, 1.0), float(np.exp(rng.normal(3.7, 0.1))))
+        for i in range(n)
+    ]
+
+
+def test_median_resists_outlier_windows() -> None:
+    calm = samples(1, 40)
+    clean = Baseline.from_samples(calm)
+    assert clean is not None
+    # A quarter of the windows excited or artifact-laden.
+    noisy = calm + [CalmSample(1e4 + i, 95.0, 8.0) for i in range(13)]
+    b = Baseline.from_samples(noisy)
+    assert b is not None
+    assert b.hr_bpm == pytest.approx(clean.hr_bpm, abs=1.0)
+    assert b.rmssd_ms == pytest.approx(clean.rmssd_ms, rel=0.1)
+    assert b.hr_sd_bpm < 3.0  # MAD, not SD: the outliers do not blow up the spread
+
+
+def test_unusable_values_are_ignored_and_empty_is_none() -> None:
+    assert Baseline.from_samples([CalmSample(0, math.nan, 40.0), CalmSample(1, 60, 0.0)]) is None
+    b = learn_baseline([60.0, math.nan, 62.0], [40.0, 50.0, math.inf])
+    assert b is not None and b.n_windows == 1 and b.hr_bpm == 60.0
+
+
+def test_merge_keeps_the_last_14_days_and_moves_with_the_person() -> None:
+    old = Baseline.from_samples(samples(2, 50, t0=0.0, hr=70.0))
+    assert old is not None
+    later = samples(3, 50, t0=20 * DAY_S, hr=60.0)
+    merged = old.merged(later, now_s=20 * DAY_S + 3600)
+    assert merged.n_windows == 50  # the old session fell out of the 14-day horizon
+    assert merged.hr_bpm == pytest.approx(60.0, abs=0.6)
+    recent = old.merged(samples(4, 50, t0=DAY_S, hr=60.0), now_s=DAY_S + 3600)
+    assert recent.n_windows == 100
+    assert 60.0 < recent.hr_bpm < 70.0
+
+
+def test_merge_is_bounded_and_never_loses_the_baseline() -> None:
+    b = Baseline.from_samples(samples(5, 10))
+    assert b is not None
+    big = b.merged(samples(6, 500, t0=1000.0), now_s=20000.0, max_samples=100)
+    assert big.n_windows == 100
+    assert b.merged([], now_s=100 * DAY_S) is b
+
+
+def test_round_trip_through_plain_data() -> None:
+    b = Baseline.from_samples(samples(7, 20))
+    assert b is not None
+    again = Baseline.from_dict(b.to_dict())
+    assert again == b
