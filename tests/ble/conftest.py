@@ -1,9 +1,9 @@
 """Fixtures for the BLE tests: a private D-Bus system bus with a BlueZ-shaped peer on it.
 
-The tests drive the real, unpatched bleak BlueZ backend. ``PrivateDBus(BusType.SYSTEM)`` runs
-a dbus-daemon for the whole session and points ``DBUS_SYSTEM_BUS_ADDRESS`` at it (dbus-fast
-reads that variable on every connect) and one peer process (``bluez_strap.py``), which each
-test resets to an idle powered adapter with no devices. Each test runs its scenario under
+The tests drive the real, unpatched bleak BlueZ backend. Each test module gets a dbus-daemon
+(``PrivateDBus(BusType.SYSTEM)``, which points ``DBUS_SYSTEM_BUS_ADDRESS`` at it; dbus-fast
+reads that variable on every connect) and one peer process (``bluez_strap.py``), which every
+test resets to an idle, powered adapter with no devices. Each test runs its scenario under
 ``asyncio.run``: a fresh event loop gives a fresh bleak BlueZManager (bleak keeps one per
 loop), so no cached BlueZ state leaks between tests.
 
@@ -53,9 +53,12 @@ def _dbusmock_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def system_bus() -> Iterator[str]:
-    """A private system bus for the session; yields its address."""
+    """A private system bus for one test module; yields its address.
+
+    Module scope keeps DBUS_SYSTEM_BUS_ADDRESS pointed at it only while BLE tests run.
+    """
     missing = _dbusmock_missing()
     require_or_skip(missing is None, missing or "")
     from dbusmock.testcase import BusType, PrivateDBus
@@ -116,9 +119,9 @@ class BlueZPeer:
         }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _bluez_process(system_bus: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One peer process for the session (spawning one per test costs seconds on a busy box)."""
+    """One peer process per module (spawning one per test costs seconds on a busy box)."""
     from dbusmock.testcase import BusType, SpawnedMock
 
     log_path = tmp_path_factory.mktemp("bluez") / "bluez-mock.log"
