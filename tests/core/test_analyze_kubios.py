@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import random
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from kindbreak.devices.recording import RecordingHeader, RecordingWriter
 from .support import (
     CALM_THEN_STRESS,
     STRESS_START_S,
+    neurokit_series,
     notifications_from_rr,
     shared_or_skip,
     synthetic_rr,
@@ -173,25 +173,20 @@ def test_json_is_strict(workday_json: dict) -> None:
 NK_FIELDS = ("mean_rr_ms", "mean_hr_bpm", "sdnn_ms", "rmssd_ms", "pnn50_pct")
 
 
-def _series(name: str) -> list[float]:
-    if name == "kubios":
-        text = kubios_rr_path().read_text()
-        return [float(x) for x in text.split()]
-    rng = random.Random(2024)
-    return [rng.gauss(850.0, 45.0) + 30.0 * math.sin(i / 4.0) for i in range(600)]
-
-
+@pytest.mark.neurokit_reference
 @pytest.mark.parametrize("name", ["kubios", "synthetic"])
-def test_markers_equal_neurokit(name: str) -> None:
+def test_markers_equal_neurokit(name: str, neurokit_reference: dict[str, dict[str, float]]) -> None:
     import numpy as np
 
-    from kindbreak.signal.hrv import compute_markers, neurokit_markers
+    from kindbreak.signal.hrv import compute_markers
 
-    rr = np.asarray(_series(name))
+    if name == "kubios":
+        kubios_rr_path()  # skip on a laptop without ../shared, fail on CI
+    rr = np.asarray(neurokit_series()[name])
     ours = compute_markers(rr)
-    ref = neurokit_markers(rr)
+    ref = neurokit_reference[name]
+    assert ref["n_beats"] == ours.n_beats == rr.size
     for field in NK_FIELDS:
-        a, b = getattr(ours, field), getattr(ref, field)
+        a, b = getattr(ours, field), ref[field]
         assert math.isfinite(a) and a > 0
         assert a == pytest.approx(b, rel=1e-9), f"{field}: ours {a}, NeuroKit2 {b}"
-    assert ours.n_beats == ref.n_beats == rr.size

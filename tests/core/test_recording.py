@@ -130,6 +130,8 @@ def error_of(path: Path) -> InputFileError:
         ('{"t": true, "hex": "0040"}', 2, '"t" must be'),
         ('{"t": NaN, "hex": "0040"}', 2, '"t" must be'),
         ('{"t": Infinity, "hex": "0040"}', 2, '"t" must be'),
+        ('{"t": 1e400, "hex": "0040"}', 2, '"t" must be'),
+        ('{"t": 1' + "0" * 400 + ', "hex": "0040"}', 2, '"t" must be'),
         ('{"t": 1, "hex": "00zz"}', 2, "not hexadecimal"),
         ('{"t": 1, "hex": "004"}', 2, "not hexadecimal"),
         ('{"t": 1, "state": "sleeping"}', 2, "unknown state 'sleeping'"),

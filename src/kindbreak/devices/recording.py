@@ -109,7 +109,7 @@ def _parse_item(path: Path, lineno: int, line: str) -> SourceItem:
     if not isinstance(obj, dict):
         raise InputFileError(path, "expected a JSON object", line=lineno)
     t = obj.get("t")
-    if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t < float("inf"):
+    if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t < 1e15:
         raise InputFileError(
             path, f'"t" must be a non-negative number of seconds, got {t!r}', line=lineno
         )
