@@ -129,6 +129,7 @@ def test_html_report_is_self_contained(built: Built, tmp_path: Path) -> None:
     assert "@import" not in page and "url(" not in page
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 1 + len(report.days)  # the effect plot and a timeline per day
+    assert report.help.n_breaks and report.help.n_ignored
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
     h = report.help
     assert f"{abs(h.score.mean_drop):.1f} points" in page

@@ -332,7 +332,7 @@ def ranking(learned: Learned) -> list[tuple[str, Effect | None, float]]:
     def key(k: str) -> tuple[int, float, str]:
         e = learned.effects.get(k)
         if e is None or not math.isfinite(e.mean_drop):
-            return (1, 0.0, k)
+            return (1, -learned.weights[k], k)
         return (0, -e.mean_drop, k)
 
     return [

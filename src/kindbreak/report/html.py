@@ -317,8 +317,9 @@ def render_html(report: Report) -> str:
         parts.append('<div class="finding">')
         parts.extend(f"<p>{escape(line)}</p>" for line in describe(report.help))
         parts.append("</div>")
-        if report.help.responses:
+        if report.help.n_breaks and report.help.n_ignored:
             parts.append(_img(help_figure(report.help), "stress change after breaks and prompts"))
+        if report.help.responses:
             parts.append(_responses_table(report.help, report))
         parts.append(
             '<p class="note">How this is measured: for each break taken and each prompt let '
