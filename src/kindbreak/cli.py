@@ -299,14 +299,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     br.set_defaults(func=cmd_breathe)
 
-    for extra in _EXTRA_COMMANDS:
-        extra(sub, common)
+    _report_commands(sub, common)
     return p
 
 
-_EXTRA_COMMANDS: list[
-    Callable[[argparse._SubParsersAction[argparse.ArgumentParser], argparse.ArgumentParser], None]
-] = []
+def _report_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    from kindbreak.report.commands import add_commands
+
+    add_commands(sub, common)
+
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -164,22 +164,12 @@ def fresh_score(store: Store, now_wall: float, max_age_s: float = SCORE_FRESH_S)
 
 
 def uptake_weights(store: Store) -> dict[str, float]:
-    """Chooser kind weights from how often each kind was taken when offered (store history)."""
-    from kindbreak.prompts.chooser import weights_from_uptake
+    """Chooser kind weights from the store: how often each kind is taken when offered, times
+    how much it measurably calms this person against ignored prompts (shrunk toward no effect
+    while the evidence is thin; every kind keeps a floor so the others are still tried)."""
+    from kindbreak.report.effects import learned_kind_weights
 
-    shown = {
-        str(r["kind"]): int(r["n"])
-        for r in store.query("SELECT kind, count(*) AS n FROM prompts WHERE shown=1 GROUP BY kind")
-    }
-    taken = {
-        str(r["kind"]): int(r["n"])
-        for r in store.query(
-            "SELECT p.kind AS kind, count(DISTINCT p.id) AS n FROM practices pr"
-            " JOIN prompts p ON p.id = pr.prompt_row_id"
-            " WHERE pr.outcome='done' AND p.shown=1 GROUP BY p.kind"
-        )
-    }
-    return weights_from_uptake(shown, taken)
+    return learned_kind_weights(store)
 
 
 def is_answered(store: Store, prompt_row_id: int) -> bool:
