@@ -391,6 +391,12 @@ async def run_session(
             if isinstance(item, StateEvent):
                 sink.on_state(item)
                 status.link = item.state.value
+                if item.state is LinkState.CONNECTED:
+                    # The device is known for sure only once connected (a name resolves to
+                    # an address, the body location and battery are read).
+                    info = source.info
+                    store.update_session_device(session_id, info.name, info.address)
+                    status.device = info.name
                 if item.detail:
                     status.say(f"kindbreak: {item.state.value}: {item.detail}")
                 if item.state is LinkState.STOPPED:

@@ -162,6 +162,13 @@ class Store:
             self._exec("UPDATE sessions SET ended_wall=? WHERE id=?", (ended_wall, session_id))
         self.commit()
 
+    def update_session_device(self, session_id: int, name: str, address: str) -> None:
+        with self._write():
+            self._exec(
+                "UPDATE sessions SET device_name=?, device_address=? WHERE id=?",
+                (name, address, session_id),
+            )
+
     def session_by_key(self, source_key: str) -> int | None:
         row = self._conn.execute(
             "SELECT id FROM sessions WHERE source_key=?", (source_key,)
