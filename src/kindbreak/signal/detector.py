@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-
 #: Window ends are sums of float steps; durations within this of the minimum count as met.
 _EPS_S = 1e-6
 
