@@ -19,8 +19,13 @@ def _dur(seconds: float) -> str:
 def session_summary(report: SessionReport) -> str:
     lines = ["", f"Session summary ({_dur(report.duration_s)} of heartbeats, {report.beats} beats)"]
     scored = sum(report.band_s.values())
-    for band, seconds in report.band_s.items():
-        share = 100.0 * seconds / scored if scored else 0.0
+    if not scored:
+        lines.append(
+            "  no stress scores yet: kindbreak needs about 5 minutes of clean beats for its "
+            "first window, and learns your calm baseline first"
+        )
+    for band, seconds in report.band_s.items() if scored else ():
+        share = 100.0 * seconds / scored
         lines.append(f"  {band.value:<7} {_dur(seconds):>12}  {share:5.1f} % of scored time")
     if report.calibrating_s:
         lines.append(f"  learning your baseline: {_dur(report.calibrating_s)}")
