@@ -11,8 +11,12 @@ chain honest:
   put its last beat later than its arrival (plus ``ahead_tolerance_s`` for timestamp jitter),
   the overshoot is matched by cumulative time: the oldest value is a repeat when it accounts
   for the overshoot and equals the last value already placed (within 2 ms). An overshoot
-  that no repeat explains is clock drift (RR sums drift from the host clock): the chain is
-  shifted back to the arrival time, and no beat is lost;
+  that no repeat explains is a late anchor or clock drift (RR sums drift from the host
+  clock): the chain is shifted back to the arrival time, and no beat is lost. Right after an
+  anchor (the first ``settle_notifications``) a repeat cannot be told from an anchor placed
+  too late (a 1 Hz strap reports beats up to a second old), so the chain is only shifted
+  there: a rare repeat at (re)connection costs one extra beat, a wrong call would cost a real
+  one on every steady heartbeat;
 * **gaps**: when the chain falls behind the arrival time by more than ``gap_tolerance_s``
   (beats were lost: link drop, contact loss, notifications without RR), the chain is re-anchored
   at the arrival time, walking back through the new RR, and the first new beat is marked
@@ -42,6 +46,8 @@ class BeatPlacer:
     _last_beat_s: float | None = None
     _pending_gap: bool = True
     _last_rr_ms: float | None = None
+    settle_notifications: int = 3
+    _since_anchor: int = 0
     duplicates_dropped: int = 0
     gaps: int = 0
 
@@ -63,6 +69,7 @@ class BeatPlacer:
             chained_end = last + sum(values) / 1000.0
             while (
                 values
+                and self._since_anchor >= self.settle_notifications
                 and chained_end > arrival_s + self.ahead_tolerance_s
                 and self._last_rr_ms is not None
                 and abs(values[0] - self._last_rr_ms) <= 2.0
@@ -103,5 +110,6 @@ class BeatPlacer:
         if beats:
             self._last_beat_s = beats[-1].t_s
             self._last_rr_ms = beats[-1].rr_ms
+            self._since_anchor = 1 if gap else self._since_anchor + 1
             self._pending_gap = False
         return beats
