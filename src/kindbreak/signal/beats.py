@@ -79,8 +79,10 @@ class BeatPlacer:
                 self.duplicates_dropped += 1
             if not values:
                 return []
-            if chained_end > arrival_s + self.ahead_tolerance_s:
-                # Drift, not a repeat: pull the chain back to the arrival time.
+            if chained_end > arrival_s:
+                # A beat cannot end after its notification arrived: the anchor was late or the
+                # clocks drift. Pull the chain back to the arrival time (every time, so the
+                # chain follows the earliest arrivals and a later overshoot stands out).
                 last -= chained_end - arrival_s
             if arrival_s - chained_end > self.gap_tolerance_s:
                 gap = True
