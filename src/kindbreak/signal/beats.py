@@ -10,7 +10,8 @@ chain honest:
   after the notification that reports it arrives, so if chaining a notification's RR would
   put its last beat later than its arrival (plus ``ahead_tolerance_s`` for timestamp jitter),
   the overshoot is matched by cumulative time: the oldest value is a repeat when it accounts
-  for the overshoot and equals the last value already placed (within 2 ms). An overshoot
+  for the overshoot and is bit-identical to the last value already placed (a repeat is the
+  same tick count sent again). An overshoot
   that no repeat explains is a late anchor or clock drift (RR sums drift from the host
   clock): the chain is shifted back to the arrival time, and no beat is lost. Right after an
   anchor (the first ``settle_notifications``) a repeat cannot be told from an anchor placed
@@ -47,6 +48,7 @@ class BeatPlacer:
     _pending_gap: bool = True
     _last_rr_ms: float | None = None
     settle_notifications: int = 3
+    repeat_match_ms: float = 0.01
     _since_anchor: int = 0
     duplicates_dropped: int = 0
     gaps: int = 0
@@ -72,7 +74,7 @@ class BeatPlacer:
                 and self._since_anchor >= self.settle_notifications
                 and chained_end > arrival_s + self.ahead_tolerance_s
                 and self._last_rr_ms is not None
-                and abs(values[0] - self._last_rr_ms) <= 2.0
+                and abs(values[0] - self._last_rr_ms) <= self.repeat_match_ms
                 and chained_end - arrival_s >= 0.5 * values[0] / 1000.0
             ):
                 chained_end -= values.pop(0) / 1000.0
@@ -86,6 +88,7 @@ class BeatPlacer:
                 last -= chained_end - arrival_s
             if arrival_s - chained_end > self.gap_tolerance_s:
                 gap = True
+
         beats: list[Beat] = []
         if gap:
             self.gaps += 1 if last is not None else 0
