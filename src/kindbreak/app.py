@@ -23,6 +23,7 @@ from kindbreak.clock import Clock, SystemClock, VirtualClock
 from kindbreak.config import Settings
 from kindbreak.devices.base import HeartRateSource
 from kindbreak.paths import Paths, ensure_private_dir
+from kindbreak.signal.baseline import Baseline, CalmSample
 from kindbreak.signal.pipeline import Pipeline, PipelineSettings
 from kindbreak.store.db import Store
 
@@ -31,6 +32,32 @@ log = logging.getLogger("kindbreak")
 
 def pipeline_settings(settings: Settings) -> PipelineSettings:
     return PipelineSettings(window_s=settings.signal.window_s, step_s=settings.signal.step_s)
+
+
+BASELINE_HORIZON_S = 14 * 24 * 3600.0
+
+
+def stored_baseline(store: Store, now_wall: float) -> Baseline | None:
+    """The person's calm baseline from the last 14 days of the log (median and MAD of the calm
+    windows' heart rate and RMSSD); ``None`` before the first session has been calibrated."""
+    samples = [
+        CalmSample(t, hr, rmssd)
+        for t, hr, rmssd in store.calm_samples(since_wall=now_wall - BASELINE_HORIZON_S)
+    ]
+    return Baseline.from_samples(samples, learned_until_s=now_wall) if samples else None
+
+
+def save_baseline_snapshot(store: Store, now_wall: float, session_id: int) -> None:
+    """After a session, record the baseline as it now stands (``kindbreak baseline`` shows it)."""
+    b = stored_baseline(store, now_wall)
+    if b is not None:
+        store.add_baseline(
+            wall=now_wall,
+            hr_bpm=b.hr_bpm,
+            rmssd_ms=b.rmssd_ms,
+            n_windows=b.n_windows,
+            session_id=session_id,
+        )
 
 
 def make_replay(path: Path, speed: float) -> tuple[HeartRateSource, VirtualClock]:
@@ -138,7 +165,9 @@ async def _run(
                 report = await run_session(
                     source=source,
                     clock=clock,
-                    pipeline=Pipeline(pipeline_settings(settings)),
+                    pipeline=Pipeline(
+                        pipeline_settings(settings), baseline=stored_baseline(store, clock.wall())
+                    ),
                     store=store,
                     session_id=session_id,
                     prompt_sink=prompt_sink,
@@ -151,6 +180,7 @@ async def _run(
             await notifier.aclose()  # type: ignore[attr-defined]
             await source.aclose()
         store.end_session(session_id, clock.wall())
+        save_baseline_snapshot(store, clock.wall(), session_id)
     finally:
         store.close()
     stream.write(session_summary(report))

@@ -312,6 +312,23 @@ class Store:
         )
         return (float(rows[0]["wall"]), float(rows[0]["score"])) if rows else None
 
+    def calm_samples(
+        self, *, since_wall: float, max_score: float = 50.0, limit: int = 2000
+    ) -> list[tuple[float, float, float]]:
+        """(wall time, heart rate of the last minute, RMSSD) of the calm windows since
+        ``since_wall``, oldest first: good quality, scored rest or low (at most ``max_score``).
+        The newest ``limit`` are kept."""
+        rows = self._conn.execute(
+            "SELECT s.started_wall + w.end_s, w.recent_hr_bpm, w.rmssd_ms FROM windows w"
+            " JOIN sessions s ON s.id = w.session_id"
+            " WHERE w.quality = 'good' AND w.score IS NOT NULL AND w.score <= ?"
+            " AND w.recent_hr_bpm IS NOT NULL AND w.rmssd_ms > 0"
+            " AND s.started_wall + w.end_s > ?"
+            " ORDER BY s.started_wall + w.end_s DESC LIMIT ?",
+            (max_score, since_wall, limit),
+        ).fetchall()
+        return [(float(a), float(b), float(c)) for a, b, c in reversed(rows)]
+
     def add_baseline(
         self, *, wall: float, hr_bpm: float, rmssd_ms: float, n_windows: int, session_id: int | None
     ) -> None:
