@@ -36,6 +36,7 @@ class Analysis:
     malformed: int = 0
     dropped_impossible: int = 0
     hr_only: bool = False
+    correction: str = "none"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,11 +82,13 @@ def window_json(w: WindowResult) -> dict[str, Any]:
 
 
 def summary(a: Analysis) -> dict[str, Any]:
-    """Markers over the whole recording, with no artifact correction (as a Kubios report
-    with correction "none"); ``artifact_pct`` says how many beats the window filter flagged."""
+    """Markers over the whole recording. With ``correction`` "none" (the default, as a Kubios
+    report with artifact correction "none") the beats are used as recorded; with "auto"
+    artifacts are corrected first (Lipponen & Tarvainen 2019, as the sliding windows do).
+    ``artifact_pct`` is the share of beats the detector finds to be artifacts either way."""
     import numpy as np
 
-    from kindbreak.signal.artifacts import flag_artifacts
+    from kindbreak.signal.artifacts import Correction, correct_rr
     from kindbreak.signal.hrv import compute_markers
 
     if not a.beats:
@@ -94,9 +97,10 @@ def summary(a: Analysis) -> dict[str, Any]:
     t = np.array([b.t_s for b in a.beats])
     gaps = np.array([b.gap_before for b in a.beats])
     gaps[0] = False
-    m = compute_markers(rr, t, breaks=gaps)
-    flags = flag_artifacts(rr)
+    cleaned = correct_rr(rr, t, gaps, method=Correction(a.correction))
+    m = compute_markers(cleaned.rr_ms, cleaned.t_s, breaks=cleaned.breaks)
     return {
+        "correction": a.correction,
         "n_beats": m.n_beats,
         "duration_s": _r(float(t[-1] - t[0] + rr[0] / 1000.0), 3),
         "mean_rr_ms": _r(m.mean_rr_ms),
@@ -108,7 +112,7 @@ def summary(a: Analysis) -> dict[str, Any]:
         "hf_ms2": _r(m.hf_ms2),
         "lf_hf": _r(m.lf_hf),
         "stress_index": _r(m.stress_index),
-        "artifact_pct": _r(100.0 * float(flags.mean()), 2),
+        "artifact_pct": _r(100.0 * cleaned.corrected_share, 2),
         "gaps": int(gaps.sum()),
         "dropped_impossible": a.dropped_impossible,
         "malformed_packets": a.malformed,
@@ -132,9 +136,11 @@ def iter_feed(path: Path, pipeline: Pipeline) -> Iterator[FeedResult]:
     yield pipeline.finish(series.t_s[-1])
 
 
-def analyze_file(path: Path, settings: PipelineSettings | None = None) -> Analysis:
+def analyze_file(
+    path: Path, settings: PipelineSettings | None = None, *, correction: str = "none"
+) -> Analysis:
     pipeline = Pipeline(settings)
-    result = Analysis(path=path)
+    result = Analysis(path=path, correction=correction)
     open_start: tuple[float, float, float] | None = None
     for out in iter_feed(path, pipeline):
         result.beats.extend(out.beats)

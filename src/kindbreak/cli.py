@@ -73,13 +73,19 @@ def _setup_logging(paths: Paths, debug: bool) -> None:
 def cmd_analyze(args: argparse.Namespace) -> int:
     import json
 
+    from kindbreak.errors import InputFileError
+
+    path = Path(args.file)
+    if not path.exists():  # before the heavy imports: a typo answers at once
+        raise InputFileError(path, "no such file")
+
     from kindbreak.analysis import analyze_file
     from kindbreak.report.text import analysis_text
 
     _, settings = _context(args)
     from kindbreak.app import pipeline_settings
 
-    result = analyze_file(Path(args.file), pipeline_settings(settings))
+    result = analyze_file(Path(args.file), pipeline_settings(settings), correction=args.correction)
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=1, allow_nan=False)
         sys.stdout.write("\n")
@@ -247,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("file")
     a.add_argument("--json", action="store_true", help="print one JSON object")
+    a.add_argument(
+        "--correction",
+        choices=("none", "auto"),
+        default="none",
+        help="artifact correction for the whole-recording summary: none (as recorded, like "
+        "Kubios' default) or auto (Lipponen & Tarvainen); windows are always corrected",
+    )
     a.set_defaults(func=cmd_analyze)
 
     sc = sub.add_parser("scan", parents=[common], help="find heart-rate straps nearby")
@@ -309,7 +322,6 @@ def _report_commands(
     from kindbreak.report.commands import add_commands
 
     add_commands(sub, common)
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:
