@@ -181,8 +181,13 @@ def remember_device(path: Path, address: str, name: str) -> None:
         out.append(line)
     while out and not out[-1].strip():
         out.pop()
-    # JSON string escaping is valid TOML basic-string escaping.
-    entries = ["[device]", f"address = {json.dumps(address)}", f"name = {json.dumps(name)}"]
+    # JSON string escaping is TOML basic-string escaping, as long as non-ASCII characters are
+    # written as themselves (JSON's surrogate pairs for emoji are not valid TOML).
+    entries = [
+        "[device]",
+        f"address = {json.dumps(address, ensure_ascii=False)}",
+        f"name = {json.dumps(name, ensure_ascii=False)}",
+    ]
     block = ["", *entries] if out else entries
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text("\n".join(out + block) + "\n", encoding="utf-8")

@@ -243,13 +243,6 @@ def test_remember_device_escapes_the_name(tmp_path: Path, name: str) -> None:
     assert load_settings(path).device.name == name
 
 
-EMOJI_BUG = (
-    "remember_device writes json.dumps(name) with ensure_ascii=True: a name outside the BMP "
-    "becomes a surrogate pair (\\ud83d\\udc93), which TOML rejects, so the next load fails"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=EMOJI_BUG)
 def test_remember_device_name_with_emoji(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     remember_device(path, "A0:9E:1A:7E:3A:1B", "Heart \U0001f493")

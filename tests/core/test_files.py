@@ -184,13 +184,6 @@ def test_directory_is_not_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert err.startswith(f"kindbreak: {tmp_path}: is a directory")
 
 
-BLANK_LINE_BUG = (
-    "rrfile.parse_rr_csv reports 'time goes backwards' on line i + 2, counting data rows, "
-    "so blank lines before the bad row shift the line number"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=BLANK_LINE_BUG)
 def test_backwards_time_after_blank_line_names_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "b.csv", "t_s,rr_ms\n5.0,800\n\n4.0,810\n")
     with pytest.raises(InputFileError) as info:

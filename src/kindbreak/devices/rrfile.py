@@ -96,7 +96,14 @@ def parse_rr_text(path: Path, text: str) -> RRSeries:
         lines.append(lineno)
     if not rr:
         raise InputFileError(path, "has no intervals (only comments or blank lines)")
-    if max(rr) < 10:  # Kubios and some apps write seconds
+    # Kubios and some apps write seconds: decided by the typical value, so one outlier
+    # cannot turn a file in seconds into 0.8 ms intervals.
+    seconds = sorted(abs(v) for v in rr)[len(rr) // 2] < 10
+    unit = "s" if seconds else "ms"
+    for lineno, v in zip(lines, rr, strict=True):
+        if v <= 0:
+            raise InputFileError(path, f"interval {v:g} {unit} is not positive", line=lineno)
+    if seconds:
         rr = [v * 1000.0 for v in rr]
     for lineno, v in zip(lines, rr, strict=True):
         _check_rr(path, lineno, v)
@@ -128,6 +135,7 @@ def parse_rr_csv(path: Path, text: str) -> RRSeries:
     rr: list[float] = []
     ts: list[float] = []
     gaps: list[bool] = []
+    lines: list[int] = []
     for row in reader:
         lineno = reader.line_num
         if not row or not any(cell.strip() for cell in row):
@@ -135,6 +143,7 @@ def parse_rr_csv(path: Path, text: str) -> RRSeries:
         if len(row) <= max(c for c in (rr_col, t_col, g_col) if c is not None):
             raise InputFileError(path, f"has {len(row)} fields, fewer than the header", line=lineno)
         rr.append(_check_rr(path, lineno, _value(path, lineno, row[rr_col], "interval")))
+        lines.append(lineno)
         if t_col is not None:
             ts.append(_value(path, lineno, row[t_col], "time"))
         if g_col is not None:
@@ -146,7 +155,7 @@ def parse_rr_csv(path: Path, text: str) -> RRSeries:
         ts = [t - t0 for t in ts]
         for i in range(1, len(ts)):
             if ts[i] < ts[i - 1]:
-                raise InputFileError(path, "time goes backwards", line=i + 2)
+                raise InputFileError(path, "time goes backwards", line=lines[i])
     return _series(rr, ts if t_col is not None else None, gaps if g_col is not None else None)
 
 
@@ -156,6 +165,11 @@ def read_rr_file(path: Path) -> RRSeries:
     first = next(
         (ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), ""
     )
-    if any(ch.isalpha() for ch in first):
+    try:
+        if first:
+            float(first.split("#", 1)[0])
+    except ValueError:
+        # Not a single number: a header (or a data row of a CSV without one, which then
+        # fails naming its missing RR column).
         return parse_rr_csv(path, text)
     return parse_rr_text(path, text)
