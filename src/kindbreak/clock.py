@@ -99,10 +99,19 @@ class VirtualClock:
         await fut
 
     async def sleep_until(self, t_s: float) -> None:
-        """Drive time: wait (t_s - now) / speed real seconds, then jump to ``t_s``."""
+        """Drive time: wait (t_s - now) / speed real seconds, then move to ``t_s``.
+
+        Sleepers whose deadlines fall on the way are woken one by one with the clock reading
+        their own deadline, as in real time, even when a recording jumps over a gap.
+        """
         gap = t_s - self._now
         if gap > 0 and math.isfinite(self.speed):
             await asyncio.sleep(gap / self.speed)
         else:
             await asyncio.sleep(0)
+        while self._waiters and self._waiters[0][0] <= t_s:
+            self.advance_to(self._waiters[0][0])
+            # Let the woken task run (and perhaps sleep again) before time moves on.
+            for _ in range(3):
+                await asyncio.sleep(0)
         self.advance_to(t_s)

@@ -60,11 +60,15 @@ class Store:
             if not path.exists():
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
             conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            Store._migrate(conn, path)
-            conn.execute("BEGIN")
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                Store._migrate(conn, path)
+                conn.execute("BEGIN")
+            except BaseException:
+                conn.close()
+                raise
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path}: cannot open the kindbreak log ({exc})",
