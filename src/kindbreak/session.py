@@ -298,6 +298,7 @@ class StatusLine:
         self.window: WindowResult | None = None
         self.t_s = 0.0
         self.next_prompt = ""
+        self.battery_pct: int | None = None
         self._width = 0
 
     def render(self) -> str:
@@ -308,6 +309,8 @@ class StatusLine:
         if self.device:
             parts.append(self.device)
         parts.append(self.link)
+        if self.battery_pct is not None:
+            parts.append(f"battery {self.battery_pct} %")
         parts.append(f"HR {self.hr}" if self.hr else "HR --")
         w = self.window
         if w is not None and math.isfinite(w.markers.rmssd_ms):
@@ -391,12 +394,14 @@ async def run_session(
             if isinstance(item, StateEvent):
                 sink.on_state(item)
                 status.link = item.state.value
+                log.info("link %s %s", item.state.value, item.detail)
                 if item.state is LinkState.CONNECTED:
                     # The device is known for sure only once connected (a name resolves to
                     # an address, the body location and battery are read).
                     info = source.info
                     store.update_session_device(session_id, info.name, info.address)
                     status.device = info.name
+                    status.battery_pct = info.battery_pct
                 if item.detail:
                     status.say(f"kindbreak: {item.state.value}: {item.detail}")
                 if item.state is LinkState.STOPPED:
@@ -420,8 +425,11 @@ async def run_session(
                 status.link = "contact lost"
         for note in out.notes:
             if note.startswith("skipped a malformed"):
-                log.warning("%s", note)
+                # The packet's bytes are raw data: only at DEBUG.
+                log.warning("%s", note.split(":", 1)[0])
+                log.debug("%s", note)
                 continue
+            log.info("%s", note)
             report.notes.append(note)
             status.say(f"kindbreak: {note}")
         nonlocal baseline_saved
