@@ -218,6 +218,8 @@ def run_demo(
     )
     out.write(
         f"demo finished in {time.perf_counter() - t0:.1f} s of wall time; log: {demo_paths.db}\n"
+        f"Look back at it: kindbreak report --data-dir {demo_dir} "
+        "(add --html report.html for the full page)\n"
     )
     return rc
 

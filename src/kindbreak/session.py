@@ -56,11 +56,22 @@ class SessionReport:
     poor_s: float = 0.0
     calibrating_s: float = 0.0
     prompts: list[PromptRecord] = field(default_factory=list)
+    held: list[HeldPrompt] = field(default_factory=list)
     episodes: int = 0
     beats: int = 0
     windows: int = 0
     notes: list[str] = field(default_factory=list)
     wall_start: float = 0.0
+
+
+@dataclass(slots=True)
+class HeldPrompt:
+    """A moment a prompt would have gone out but the policy held it back, and why."""
+
+    t_s: float
+    wall: float
+    trigger: str
+    why: str
 
 
 class PromptSink:
@@ -117,6 +128,7 @@ class PromptSink:
         self.kind_weights = uptake_weights(store)
         self.recent = self._recent_ids()
         self.sent: list[PromptRecord] = []
+        self.held: list[HeldPrompt] = []
         self.score: float | None = None
         """The stress score of the latest window (None: not scored: calibrating or noisy)."""
         self.paused_until: float | None = None
@@ -205,6 +217,9 @@ class PromptSink:
         decision = self.policy.decide(self.now_local(), self.clock.monotonic())
         if not decision.allowed:
             log.info("%s at %.0f s; no prompt: %s", trigger, t_s, decision.reason)
+            self.held.append(
+                HeldPrompt(t_s, self.clock.wall(), trigger, decision.detail or decision.reason)
+            )
             return False
         prompt = self._choose(self.library, self.recent, self.kind_weights, self.rng)
         shown = await self.notifier.send(prompt)  # type: ignore[attr-defined]
@@ -487,6 +502,7 @@ async def run_session(
     report.duration_s = last_t
     if prompt_sink is not None:
         report.prompts = list(prompt_sink.sent)
+        report.held = [h for h in prompt_sink.held if h.trigger == "stress"]
     return report
 
 

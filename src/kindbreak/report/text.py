@@ -42,6 +42,9 @@ def session_summary(report: SessionReport) -> str:
             )
     else:
         lines.append("  prompts sent: none")
+    for h in report.held:
+        when = datetime.fromtimestamp(h.wall).astimezone().strftime("%H:%M")
+        lines.append(f"    {when} (at {_dur(h.t_s)}) stress rose again; no prompt: {h.why}")
     return "\n".join(lines) + "\n"
 
 
