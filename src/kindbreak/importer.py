@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from kindbreak.devices.rrfile import read_input_bytes
 from kindbreak.errors import InputFileError, StoreError
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.pipeline import FeedResult, Pipeline, PipelineSettings
@@ -49,20 +50,6 @@ class ImportResult:
 
 def file_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _read(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputFileError(path, "no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputFileError(path, "is a directory, not a file") from exc
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read ({exc.strerror})") from exc
-    if not data.strip():
-        raise InputFileError(path, "is empty")
-    return data
 
 
 def _csv_unix_start(data: bytes) -> float | None:
@@ -146,7 +133,7 @@ def import_file(
     from kindbreak.devices.fitfile import is_fit, read_fit_beats
 
     path = Path(path)
-    data = _read(path)
+    data = read_input_bytes(path)
     key = file_key(data)
     existing = store.session_by_key(key)
     if existing is not None:

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
+from dbus_support import dbusmock_missing, require_or_skip
 
 T = TypeVar("T")
 
@@ -31,35 +31,13 @@ MOCK_IFACE = "org.kindbreak.BlueZMock"
 SCENARIO_TIMEOUT_S = 10.0  # a safety net only; scenarios take a fraction of a second
 
 
-def require_or_skip(ok: bool, reason: str) -> None:
-    """Skip when a system prerequisite is missing; under CI=true, fail instead."""
-    if ok:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: not skipping)", pytrace=False)
-    pytest.skip(reason)
-
-
-def _dbusmock_missing() -> str | None:
-    if not sys.platform.startswith("linux"):
-        return "bleak's BlueZ backend runs on Linux only"
-    try:
-        import dbus  # noqa: F401
-        import dbusmock  # noqa: F401
-    except ImportError as exc:
-        return f"python-dbusmock/dbus-python not importable ({exc}); pip install python-dbusmock"
-    if shutil.which("dbus-daemon") is None:
-        return "dbus-daemon not found (apt install dbus-daemon)"
-    return None
-
-
 @pytest.fixture(scope="module")
 def system_bus() -> Iterator[str]:
     """A private system bus for one test module; yields its address.
 
     Module scope keeps DBUS_SYSTEM_BUS_ADDRESS pointed at it only while BLE tests run.
     """
-    missing = _dbusmock_missing()
+    missing = dbusmock_missing("bleak's BlueZ backend tests")
     require_or_skip(missing is None, missing or "")
     from dbusmock.testcase import BusType, PrivateDBus
 

@@ -29,9 +29,10 @@ from prompt_test_support import (  # noqa: E402
     ACTIONS_TEMPLATE,
     NotificationServer,
     dbusmock_missing,
-    require_or_skip,
     spawn_server,
 )
+
+from dbus_support import require_or_skip  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Berlin")
 

@@ -21,9 +21,10 @@ from prompt_test_support import (
     ACTIONS_TEMPLATE,
     NotificationServer,
     dbusmock_missing,
-    require_or_skip,
     spawn_server,
 )
+
+from dbus_support import require_or_skip
 
 
 @pytest.fixture

@@ -4,16 +4,13 @@ import it whatever other conftest.py files the suite has)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pytest
+from dbus_support import dbusmock_missing as _dbusmock_missing
 
 T = TypeVar("T")
 
@@ -22,26 +19,8 @@ MOCK_IFACE = "org.freedesktop.DBus.Mock"
 SCENARIO_TIMEOUT_S = 10.0  # a safety net only; scenarios take a fraction of a second
 
 
-def require_or_skip(ok: bool, reason: str) -> None:
-    """Skip when a system prerequisite is missing; under CI=true, fail instead."""
-    if ok:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: not skipping)", pytrace=False)
-    pytest.skip(reason)
-
-
 def dbusmock_missing() -> str | None:
-    if not sys.platform.startswith("linux"):
-        return "the D-Bus notification tests run on Linux only"
-    try:
-        import dbus  # noqa: F401
-        import dbusmock  # noqa: F401
-    except ImportError as exc:
-        return f"python-dbusmock/dbus-python not importable ({exc}); pip install python-dbusmock"
-    if shutil.which("dbus-daemon") is None:
-        return "dbus-daemon not found (apt install dbus-daemon)"
-    return None
+    return _dbusmock_missing("the D-Bus notification tests")
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

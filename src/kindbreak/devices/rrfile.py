@@ -35,7 +35,9 @@ class RRSeries:
     gap_before: tuple[bool, ...]
 
 
-def read_text(path: Path) -> str:
+def read_input_bytes(path: Path) -> bytes:
+    """A file the user gave us, whole; errors name the file (missing, a folder, unreadable,
+    empty)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
@@ -46,6 +48,11 @@ def read_text(path: Path) -> str:
         raise InputFileError(path, f"cannot be read ({exc.strerror})") from exc
     if not data.strip():
         raise InputFileError(path, "is empty")
+    return data
+
+
+def read_text(path: Path) -> str:
+    data = read_input_bytes(path)
     if b"\x00" in data[:4096]:
         raise InputFileError(path, "is a binary file, not text")
     try:
