@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -32,3 +35,28 @@ def dbusmock_missing(what: str) -> str | None:
     if shutil.which("dbus-daemon") is None:
         return "dbus-daemon not found (apt install dbus-daemon)"
     return None
+
+
+@contextmanager
+def private_bus(kind: str, what: str) -> Iterator[Any]:
+    """A private D-Bus ``kind`` bus ("session" or "system") for the tests of ``what``.
+
+    Its address is in the environment (``DBUS_SESSION_BUS_ADDRESS`` or
+    ``DBUS_SYSTEM_BUS_ADDRESS``) while it runs; the previous value is put back after.
+    """
+    missing = dbusmock_missing(what)
+    require_or_skip(missing is None, missing or "")
+    from dbusmock.testcase import BusType, PrivateDBus
+
+    var = f"DBUS_{kind.upper()}_BUS_ADDRESS"
+    saved = os.environ.get(var)
+    bus = PrivateDBus(BusType.SESSION if kind == "session" else BusType.SYSTEM)
+    bus.start()  # sets the variable
+    try:
+        yield bus
+    finally:
+        bus.stop()
+        if saved is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = saved

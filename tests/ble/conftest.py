@@ -14,7 +14,6 @@ except under ``CI=true``, where they fail.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from dbus_support import dbusmock_missing, require_or_skip
+from dbus_support import private_bus
 
 T = TypeVar("T")
 
@@ -37,21 +36,8 @@ def system_bus() -> Iterator[str]:
 
     Module scope keeps DBUS_SYSTEM_BUS_ADDRESS pointed at it only while BLE tests run.
     """
-    missing = dbusmock_missing("bleak's BlueZ backend tests")
-    require_or_skip(missing is None, missing or "")
-    from dbusmock.testcase import BusType, PrivateDBus
-
-    old = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS")
-    bus = PrivateDBus(BusType.SYSTEM)
-    bus.start()  # sets DBUS_SYSTEM_BUS_ADDRESS
-    try:
+    with private_bus("system", "bleak's BlueZ backend tests") as bus:
         yield bus.address
-    finally:
-        bus.stop()
-        if old is None:
-            os.environ.pop("DBUS_SYSTEM_BUS_ADDRESS", None)
-        else:
-            os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = old
 
 
 class BlueZPeer:

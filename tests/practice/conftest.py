@@ -3,7 +3,6 @@ and the real D-Bus notification server of tests/prompts (its helpers, reused by 
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 from collections.abc import Iterator
@@ -28,11 +27,10 @@ if str(PROMPTS_TESTS) not in sys.path:
 from prompt_test_support import (  # noqa: E402
     ACTIONS_TEMPLATE,
     NotificationServer,
-    dbusmock_missing,
     spawn_server,
 )
 
-from dbus_support import require_or_skip  # noqa: E402
+from dbus_support import private_bus  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -100,21 +98,8 @@ def make_sink(
 @pytest.fixture
 def session_bus() -> Iterator[Any]:
     """A private D-Bus session bus for one test (as in tests/prompts/conftest.py)."""
-    missing = dbusmock_missing()
-    require_or_skip(missing is None, missing or "")
-    from dbusmock.testcase import BusType, PrivateDBus
-
-    saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-    bus = PrivateDBus(BusType.SESSION)
-    bus.start()
-    try:
+    with private_bus("session", "the D-Bus notification tests") as bus:
         yield bus
-    finally:
-        bus.stop()
-        if saved is None:
-            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        else:
-            os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ except under ``CI=true``, where they fail.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,31 +19,17 @@ import pytest
 from prompt_test_support import (
     ACTIONS_TEMPLATE,
     NotificationServer,
-    dbusmock_missing,
     spawn_server,
 )
 
-from dbus_support import require_or_skip
+from dbus_support import private_bus
 
 
 @pytest.fixture
 def session_bus() -> Iterator[Any]:
     """A private D-Bus session bus for one test; yields the PrivateDBus (``.address``)."""
-    missing = dbusmock_missing()
-    require_or_skip(missing is None, missing or "")
-    from dbusmock.testcase import BusType, PrivateDBus
-
-    saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-    bus = PrivateDBus(BusType.SESSION)
-    bus.start()  # sets DBUS_SESSION_BUS_ADDRESS
-    try:
+    with private_bus("session", "the D-Bus notification tests") as bus:
         yield bus
-    finally:
-        bus.stop()
-        if saved is None:
-            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        else:
-            os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
 
 
 @pytest.fixture

@@ -10,17 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dbus_support import dbusmock_missing as _dbusmock_missing
-
 T = TypeVar("T")
 
 ACTIONS_TEMPLATE = Path(__file__).with_name("notification_daemon_actions.py")
 MOCK_IFACE = "org.freedesktop.DBus.Mock"
 SCENARIO_TIMEOUT_S = 10.0  # a safety net only; scenarios take a fraction of a second
-
-
-def dbusmock_missing() -> str | None:
-    return _dbusmock_missing("the D-Bus notification tests")
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
