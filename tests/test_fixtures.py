@@ -21,9 +21,9 @@ import pytest
 from kindbreak.devices.base import LinkState, Notification, StateEvent
 from kindbreak.devices.recording import RecordingHeader, RecordingReader
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
+from shared_data import shared_or_skip
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SHARED_DATA = FIXTURES.parent.parent / "shared" / "data" / "stress-predict"
 NAMES = ("workday", "short", "contact-loss", "hr-only")
 
 # Measured by make_fixtures.py (see fixtures/README.md).
@@ -259,8 +259,8 @@ def test_hr_only_is_a_watch_broadcasting_heart_rate_without_rr() -> None:
     assert all(0.9 < g < 1.1 for g in gaps)
 
 
-@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"{SHARED_DATA} not present")
 def test_make_fixtures_regenerates_every_file_byte_identically(tmp_path: Path) -> None:
+    shared_or_skip("data", "stress-predict")
     spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

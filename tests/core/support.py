@@ -3,23 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-
-
-def shared_or_skip(*parts: str) -> Path:
-    """A path in ../shared: skipped when it is missing on a laptop, a failure on CI."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing; CI must have ../shared beside the repo")
-        pytest.skip(f"{path} is missing (../shared is not beside the repo)")
-    return path
-
+# Re-exported for the core tests.
+from shared_data import REPO, SHARED, shared_or_skip  # noqa: F401
 
 # -- synthetic beats and recordings -------------------------------------------------------------
 

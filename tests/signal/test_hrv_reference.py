@@ -6,14 +6,12 @@ a 300 s window, 50 % overlap, 4 Hz interpolation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from kindbreak.signal.hrv import compute_markers
+from shared_data import shared_or_skip
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "kubios-sample"
 KUBIOS = {
     "mean_rr_ms": 707.5437,
     "sdnn_ms": 92.7945,
@@ -33,7 +31,7 @@ KUBIOS = {
 
 @pytest.fixture(scope="module")
 def rr() -> np.ndarray:
-    return np.loadtxt(DATA / "rr_ms.txt")
+    return np.loadtxt(shared_or_skip("data", "kubios-sample", "rr_ms.txt"))
 
 
 @pytest.mark.parametrize("name", ["mean_rr_ms", "sdnn_ms", "mean_hr_bpm", "rmssd_ms"])
