@@ -324,6 +324,17 @@ def _report_commands(
     add_commands(sub, common)
 
 
+def _first_kindbreak_error(group: BaseExceptionGroup[BaseException]) -> KindbreakError | None:
+    for exc in group.exceptions:
+        if isinstance(exc, KindbreakError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            found = _first_kindbreak_error(exc)
+            if found is not None:
+                return found
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)  # health data: everything we create is the user's alone
     parser = build_parser()
@@ -333,7 +344,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args.debug = getattr(args, "debug", False)
     try:
-        return int(args.func(args))
+        try:
+            return int(args.func(args))
+        except BaseExceptionGroup as group:
+            # A task of a session's TaskGroup failed: report the error it raised, not the group.
+            raise _first_kindbreak_error(group) or group from group
     except KindbreakError as exc:
         if args.debug:
             import traceback

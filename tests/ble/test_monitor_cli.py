@@ -70,3 +70,30 @@ def test_monitor_device_by_name_writes_beats_to_the_log(bluez, tmp_path: Path, m
     assert beats == sent_rr[: len(beats)]
     # The choice is remembered for next time.
     assert load_settings(config_dir / "config.toml").device.name == STRAP_NAME
+
+
+def test_monitor_with_the_adapter_off_says_so_in_one_line(
+    bluez, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The error raised inside the session's TaskGroup reaches the user as kindbreak's own
+    message and hint, with exit status 1, not as an exception group traceback."""
+    bluez.add_device(STRAP, STRAP_NAME)
+    bluez.set_powered(False)
+    monkeypatch.setenv("KINDBREAK_CONFIG_DIR", str(tmp_path / "config"))
+    rc = main(
+        [
+            "monitor",
+            "--device",
+            STRAP,
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--notifier",
+            "terminal",
+            "--quiet",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "Traceback" not in err and "ExceptionGroup" not in err
+    assert "kindbreak: " in err and "hint: " in err
+    assert "power" in err.lower() or "off" in err.lower()
