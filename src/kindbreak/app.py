@@ -162,6 +162,8 @@ async def _run(
             )
             jobs.start()
             try:
+                stop = asyncio.Event()
+                _stop_on_signals(stop)
                 report = await run_session(
                     source=source,
                     clock=clock,
@@ -173,6 +175,7 @@ async def _run(
                     prompt_sink=prompt_sink,
                     status=status,
                     duration_s=duration_s,
+                    stop=stop,
                 )
             finally:
                 jobs.shutdown()
@@ -186,6 +189,18 @@ async def _run(
     stream.write(session_summary(report))
     stream.flush()
     return 0
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """Ctrl-C or SIGTERM ends monitoring cleanly: the session is closed, its summary shown."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
+            return
 
 
 def run_demo(

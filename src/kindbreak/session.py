@@ -390,12 +390,14 @@ async def run_session(
     status: StatusLine,
     duration_s: float | None = None,
     on_item: Callable[[Notification | StateEvent], None] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> SessionReport:
     """Stream ``source`` through the pipeline into the sinks until it ends or time is up."""
     report = SessionReport(session_id=session_id, wall_start=clock.wall())
     sink = StoreSink(store, session_id)
     step_s = pipeline.settings.step_s
-    stop = asyncio.Event()
+    # Set by the source ending, --duration, or the caller (Ctrl-C / SIGTERM in the app).
+    stop = stop if stop is not None else asyncio.Event()
     last_t = 0.0
     baseline_saved = False
 
@@ -488,13 +490,11 @@ async def run_session(
             await clock.sleep(1.0)
 
     async with asyncio.TaskGroup() as tg:
-        consumer = tg.create_task(consume())
-        refresher = tg.create_task(refresh())
-        waiter = tg.create_task(stop.wait())
+        tasks = [tg.create_task(consume()), tg.create_task(refresh())]
         if duration_s is not None and not isinstance(clock, VirtualClock):
-            tg.create_task(_stop_after(clock, duration_s, stop))
-        await waiter
-        for task in (consumer, refresher):
+            tasks.append(tg.create_task(_stop_after(clock, duration_s, stop)))
+        await stop.wait()
+        for task in tasks:
             task.cancel()
     status.show(force=True)
     status.close()
