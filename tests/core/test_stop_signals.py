@@ -16,8 +16,10 @@ import pytest
 def test_signal_ends_the_session_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
     data = tmp_path / "data"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kindbreak", "monitor", "--simulate", "--data-dir", str(data)]
-        + ["--notifier", "terminal", "--quiet"],
+        [
+            *(sys.executable, "-m", "kindbreak", "monitor", "--simulate"),
+            *("--data-dir", str(data), "--notifier", "terminal", "--quiet"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
