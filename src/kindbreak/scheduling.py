@@ -398,7 +398,7 @@ class SessionJobs:
         self.checkins.append((at, sent))
 
     async def summary(self) -> None:
-        from kindbreak.prompts.library import Prompt
+        from kindbreak.prompts.library import INFO_KIND, Prompt
 
         summary = day_summary(self.store, self.clock.wall(), self.zone, self.settings.signal.step_s)
         if summary.empty():
@@ -407,7 +407,7 @@ class SessionJobs:
         self.summaries.append(summary)
         note = Prompt(
             id=f"summary-{summary.day.isoformat()}",
-            kind="summary",
+            kind=INFO_KIND,
             title="Your day with kindbreak",
             body=summary.text(),
         )

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from prompt_test_support import NotificationServer, run
 
-from kindbreak.prompts.library import load_builtin
+from kindbreak.prompts.library import INFO_KIND, Prompt, load_builtin
 from kindbreak.prompts.notifier import (
     NOTIFICATIONS_NAME,
     FallbackNotifier,
@@ -107,6 +107,31 @@ def test_desktop_notifier_delivers_title_body_and_buttons(
         "snooze": "Snooze",
         "dismiss": "Not now",
     }
+
+
+def test_an_informational_summary_has_no_buttons(
+    notification_server: NotificationServer,
+) -> None:
+    summary = Prompt(
+        id="summary-2026-03-02",
+        kind=INFO_KIND,
+        title="Your day with kindbreak",
+        body="Calm most of the day; 2 breaks taken.",
+    )
+
+    async def scenario() -> bool:
+        n = DesktopNotifier()
+        try:
+            return await n.send(summary)
+        finally:
+            await n.aclose()
+
+    assert run(scenario()) is True
+    (call,) = notification_server.notify_calls()
+    assert call[SUMMARY] == "Your day with kindbreak"
+    assert call[BODY] == "Calm most of the day; 2 breaks taken."
+    # "Did it" / "Snooze" / "Not now" would do nothing here, so none are offered.
+    assert not {"done", "snooze", "dismiss"} & set(call[ACTIONS])
 
 
 def test_desktop_notifier_adds_the_subtitle_under_the_body(

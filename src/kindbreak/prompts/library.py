@@ -33,6 +33,9 @@ from typing import Any
 from kindbreak.errors import PromptFileError
 
 KINDS: tuple[str, ...] = ("touch", "breath", "body", "phrase", "humanity", "journal")
+#: The kind of a notification that only informs (the end-of-day summary): no practice to take,
+#: so no "Did it" / "Snooze" / "Not now" buttons.
+INFO_KIND = "summary"
 """Every prompt kind, in a fixed order (the chooser iterates in this order, for determinism)."""
 
 BODY_MAX_CHARS = 140

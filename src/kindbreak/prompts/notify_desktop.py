@@ -21,7 +21,7 @@ import logging
 from functools import partial
 from typing import Any
 
-from kindbreak.prompts.library import Prompt
+from kindbreak.prompts.library import INFO_KIND, Prompt
 from kindbreak.prompts.notifier import (
     ACTION_DISMISS,
     ACTION_DONE,
@@ -129,11 +129,12 @@ class DesktopNotifier:
             nonlocal dispatched
             dispatched = True
 
+        actionable = prompt.kind != INFO_KIND
         buttons = tuple(
             Button(
                 title=title, identifier=action, on_pressed=partial(self._emit, prompt.id, action)
             )
-            for action, title in BUTTONS
+            for action, title in (BUTTONS if actionable else ())
         )
         capture = _CaptureFailure()
         dn_logger = logging.getLogger(_DN_SEND_LOGGER)
@@ -145,7 +146,7 @@ class DesktopNotifier:
                 urgency=Urgency.Normal,
                 buttons=buttons,
                 on_dispatched=on_dispatched,
-                on_dismissed=partial(self._emit, prompt.id, ACTION_DISMISS),
+                on_dismissed=partial(self._emit, prompt.id, ACTION_DISMISS) if actionable else None,
                 timeout=self._timeout_s,
             )
         finally:
