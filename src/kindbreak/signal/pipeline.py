@@ -113,6 +113,8 @@ class Pipeline:
         self._beats: deque[Beat] = deque()
         self._t0: float | None = None
         self._next_end: float | None = None
+        self._first_end = 0.0
+        self._n_closed = 0
         self._calibration: list[CalmSample] = []
         self.contact = Contact.UNKNOWN
         self.hr_only = True
@@ -128,7 +130,7 @@ class Pipeline:
         out = FeedResult()
         if self._t0 is None:
             self._t0 = item.t_s
-            self._next_end = item.t_s + self.settings.window_s
+            self._next_end = self._first_end = item.t_s + self.settings.window_s
         if isinstance(item, StateEvent):
             if item.state in (LinkState.RECONNECTING, LinkState.DISCONNECTED, LinkState.CONNECTING):
                 self._placer.mark_gap()
@@ -190,7 +192,7 @@ class Pipeline:
         out = FeedResult()
         if self._t0 is None:
             self._t0 = t_s - rr_ms / 1000.0
-            self._next_end = self._t0 + self.settings.window_s
+            self._next_end = self._first_end = self._t0 + self.settings.window_s
         self.hr_only = False
         if is_physiological(rr_ms):
             beat = Beat(t_s, rr_ms, gap_before or self._pending_gap_input)
@@ -210,7 +212,10 @@ class Pipeline:
         assert self._next_end is not None
         while now_s >= self._next_end + s.close_delay_s:
             end = self._next_end
-            self._next_end = end + s.step_s
+            # Computed from the first end, not by adding step_s again and again, so window
+            # ends do not drift by rounding (511.8861 + 60 must be 571.8861, exactly).
+            self._n_closed += 1
+            self._next_end = self._first_end + self._n_closed * s.step_s
             window = self._analyse(end - s.window_s, end)
             # Keep only the beats the next window can still need.
             while self._beats and self._beats[0].t_s <= self._next_end - s.window_s:
