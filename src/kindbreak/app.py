@@ -112,9 +112,11 @@ async def _run(
     stream: TextIO,
     seed: int | None = None,
 ) -> int:
+    from kindbreak.prompting import PromptSink
     from kindbreak.report.text import session_summary
     from kindbreak.scheduling import SessionJobs
-    from kindbreak.session import PromptSink, StatusLine, run_session
+    from kindbreak.session import run_session
+    from kindbreak.status import StatusLine
 
     store = Store(paths.db)
     try:
@@ -489,7 +491,7 @@ def run_pause(
 ) -> int:
     """``kindbreak pause [DURATION]``: write the pause file a running monitor reads."""
     from kindbreak.practice import PauseState, parse_duration, pause_message, write_pause
-    from kindbreak.session import local_zone
+    from kindbreak.prompting import local_zone
 
     seconds = parse_duration(duration) if duration is not None else None
     clock = clock if clock is not None else SystemClock()

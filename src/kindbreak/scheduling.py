@@ -56,7 +56,8 @@ from kindbreak.store.db import Store
 
 if TYPE_CHECKING:
     from kindbreak.config import Settings
-    from kindbreak.session import PromptSink, StatusLine
+    from kindbreak.prompting import PromptSink
+    from kindbreak.status import StatusLine
 
 log = logging.getLogger("kindbreak")
 
@@ -387,11 +388,11 @@ class SessionJobs:
         self.scheduler.shutdown(wait=False)
 
     def tick(self) -> None:
-        from kindbreak.session import _next_prompt_text
+        from kindbreak.prompting import next_prompt_text
 
         self.sink.sync_pause()
         if self.status is not None:
-            self.status.next_prompt = _next_prompt_text(self.sink)
+            self.status.next_prompt = next_prompt_text(self.sink)
 
     async def checkin(self, at: str) -> None:
         sent = await self.sink.checkin()

@@ -17,7 +17,7 @@ import pytest
 from kindbreak.clock import VirtualClock
 from kindbreak.config import PromptSettings, Settings
 from kindbreak.paths import Paths
-from kindbreak.session import PromptSink
+from kindbreak.prompting import PromptSink
 from kindbreak.store.db import Store
 
 PROMPTS_TESTS = Path(__file__).resolve().parents[1] / "prompts"

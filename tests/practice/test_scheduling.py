@@ -10,9 +10,10 @@ from typing import Any
 from kindbreak.clock import VirtualClock
 from kindbreak.paths import Paths
 from kindbreak.practice import PauseState, write_pause
+from kindbreak.prompting import PromptSink
 from kindbreak.scheduling import SessionJobs
-from kindbreak.session import PromptSink, StatusLine
 from kindbreak.signal.detector import DetectorEvent, EventKind
+from kindbreak.status import StatusLine
 from kindbreak.store.db import Store
 
 from .conftest import ZONE, FakeNotifier, local_wall, make_settings, make_sink
