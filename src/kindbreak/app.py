@@ -19,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from kindbreak.baselines import save_baseline_snapshot, stored_baseline
 from kindbreak.clock import Clock, SystemClock, VirtualClock
 from kindbreak.config import Settings
 from kindbreak.devices.base import HeartRateSource
 from kindbreak.paths import Paths, ensure_private_dir
-from kindbreak.signal.baseline import Baseline, CalmSample
 from kindbreak.signal.pipeline import Pipeline, PipelineSettings
 from kindbreak.store.db import Store
 
@@ -32,32 +32,6 @@ log = logging.getLogger("kindbreak")
 
 def pipeline_settings(settings: Settings) -> PipelineSettings:
     return PipelineSettings(window_s=settings.signal.window_s, step_s=settings.signal.step_s)
-
-
-BASELINE_HORIZON_S = 14 * 24 * 3600.0
-
-
-def stored_baseline(store: Store, now_wall: float) -> Baseline | None:
-    """The person's calm baseline from the last 14 days of the log (median and MAD of the calm
-    windows' heart rate and RMSSD); ``None`` before the first session has been calibrated."""
-    samples = [
-        CalmSample(t, hr, rmssd)
-        for t, hr, rmssd in store.calm_samples(since_wall=now_wall - BASELINE_HORIZON_S)
-    ]
-    return Baseline.from_samples(samples, learned_until_s=now_wall) if samples else None
-
-
-def save_baseline_snapshot(store: Store, now_wall: float, session_id: int) -> None:
-    """After a session, record the baseline as it now stands (``kindbreak baseline`` shows it)."""
-    b = stored_baseline(store, now_wall)
-    if b is not None:
-        store.add_baseline(
-            wall=now_wall,
-            hr_bpm=b.hr_bpm,
-            rmssd_ms=b.rmssd_ms,
-            n_windows=b.n_windows,
-            session_id=session_id,
-        )
 
 
 def make_replay(path: Path, speed: float) -> tuple[HeartRateSource, VirtualClock]:
@@ -418,43 +392,6 @@ def run_record(
         return 0
 
     return asyncio.run(go())
-
-
-def run_baseline(paths: Paths, *, as_json: bool) -> int:
-    """Show the person's calm baseline and when it was learned (from the store)."""
-    import json
-    from datetime import datetime
-
-    if not paths.db.exists():
-        sys.stdout.write(
-            "No baseline yet: kindbreak learns your calm heart rate and HRV during the first "
-            "minutes of your first monitoring session.\n"
-        )
-        return 0
-    with Store(paths.db) as store:
-        rows = store.query(
-            "SELECT wall, hr_bpm, rmssd_ms, n_windows, session_id FROM baselines"
-            " ORDER BY wall DESC LIMIT 14"
-        )
-    if as_json:
-        sys.stdout.write(json.dumps([dict(r) for r in rows], indent=1) + "\n")
-        return 0
-    if not rows:
-        sys.stdout.write("No baseline learned yet: it is learned during your first session.\n")
-        return 0
-    latest = rows[0]
-    when = datetime.fromtimestamp(latest["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
-    sys.stdout.write(
-        f"Your calm baseline: heart rate {latest['hr_bpm']:.0f} bpm, "
-        f"RMSSD {latest['rmssd_ms']:.0f} ms\n"
-        f"  learned {when} from {latest['n_windows']} calm windows\n"
-    )
-    if len(rows) > 1:
-        sys.stdout.write("  earlier:\n")
-        for r in rows[1:]:
-            day = datetime.fromtimestamp(r["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
-            sys.stdout.write(f"    {day}  {r['hr_bpm']:.0f} bpm, RMSSD {r['rmssd_ms']:.0f} ms\n")
-    return 0
 
 
 # -- the practice commands: log, pause, resume, breathe ----------------------------------------

@@ -144,10 +144,10 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_baseline
+    from kindbreak.baselines import show_baseline
 
     paths, _ = _context(args)
-    return run_baseline(paths, as_json=args.json)
+    return show_baseline(paths, as_json=args.json)
 
 
 def cmd_log(args: argparse.Namespace) -> int:
