@@ -57,10 +57,8 @@ def _setup_logging(paths: Paths, debug: bool) -> None:
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(fh)
     except OSError as exc:
-        print(
-            f"kindbreak: cannot write the log file {paths.log_file}: {exc.strerror}",
-            file=sys.stderr,
-        )
+        # Monitoring goes on without a log file; say so once.
+        sys.stderr.write(f"kindbreak: cannot write the log file {paths.log_file}: {exc.strerror}\n")
     if debug:
         sh = logging.StreamHandler(sys.stderr)
         sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
