@@ -352,6 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
+        if log.handlers:  # the commands that keep a log file record their errors there too
+            log.error("%s", exc)
         sys.stderr.write(f"kindbreak: {exc}\n")
         if exc.hint:
             sys.stderr.write(f"  hint: {exc.hint}\n")
