@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kindbreak.clock import Clock, VirtualClock
-from kindbreak.devices.base import HeartRateSource, LinkState, Notification, StateEvent
+from kindbreak.devices.base import HeartRateSource, LinkState, StateEvent
 from kindbreak.prompting import HeldPrompt, PromptRecord, PromptSink, next_prompt_text
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.pipeline import FeedResult, Pipeline, WindowResult
@@ -39,7 +38,6 @@ class SessionReport:
     beats: int = 0
     windows: int = 0
     notes: list[str] = field(default_factory=list)
-    wall_start: float = 0.0
 
 
 class StoreSink:
@@ -89,11 +87,10 @@ async def run_session(
     prompt_sink: PromptSink | None,
     status: StatusLine,
     duration_s: float | None = None,
-    on_item: Callable[[Notification | StateEvent], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> SessionReport:
     """Stream ``source`` through the pipeline into the sinks until it ends or time is up."""
-    report = SessionReport(session_id=session_id, wall_start=clock.wall())
+    report = SessionReport(session_id=session_id)
     sink = StoreSink(store, session_id)
     step_s = pipeline.settings.step_s
     # Set by the source ending, --duration, or the caller (Ctrl-C / SIGTERM in the app).
@@ -106,8 +103,6 @@ async def run_session(
         async for item in source.stream():
             last_t = item.t_s
             status.t_s = item.t_s
-            if on_item is not None:
-                on_item(item)
             if isinstance(item, StateEvent):
                 sink.on_state(item)
                 status.link = item.state.value

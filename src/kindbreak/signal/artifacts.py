@@ -17,8 +17,6 @@ Three tools, each reporting what it did so a window can say how trustworthy it i
    interval, an extra beat is removed by merging its two short intervals, and a misaligned
    interval is replaced by the local median. Segments separated by a gap are cleaned apart.
 
-:func:`flag_artifacts` (the simple 20 % median filter) stays for callers that only want a
-quick "how noisy is this" share.
 """
 
 from __future__ import annotations
@@ -65,18 +63,6 @@ class BeatKind(IntEnum):
     MISSED = 2
     EXTRA = 3
     MISALIGNED = 4
-
-
-def flag_artifacts(
-    rr_ms: npt.NDArray[np.float64], *, threshold: float = 0.2, half_width: int = 5
-) -> BoolArray:
-    """Boolean mask: |rr - median of the 2*half_width+1 beats around it| > threshold * median."""
-    n = rr_ms.size
-    if n < 3:
-        return np.zeros(n, dtype=bool)
-    med = _running_median(rr_ms, half_width)
-    flags: BoolArray = np.abs(rr_ms - med) > threshold * med
-    return flags
 
 
 def _padded_windows(x: FloatArray, half: int) -> FloatArray:

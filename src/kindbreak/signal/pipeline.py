@@ -61,7 +61,6 @@ class PipelineSettings:
     recent_hr_s: float = 60.0
     calibration_s: float = 0.0
     artifact_correction: Correction = Correction.AUTO
-    artifact_threshold: float = 0.2
     max_artifact_share: float = 0.10
     min_coverage: float = 0.10
     min_beats: int = 30
