@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kindbreak.devices.recording import RecordingReader, looks_like_recording
-from kindbreak.devices.rrfile import read_rr_file, read_text
+from kindbreak.devices.rrfile import parse_rr, read_text
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.pipeline import FeedResult, Pipeline, PipelineSettings, WindowResult
@@ -122,15 +122,15 @@ def summary(a: Analysis) -> dict[str, Any]:
 
 def iter_feed(path: Path, pipeline: Pipeline) -> Iterator[FeedResult]:
     """Run every beat or notification of ``path`` through ``pipeline``."""
-    text_head = read_text(path).split("\n", 1)[0] if path.suffix != ".jsonl" else ""
-    if path.suffix == ".jsonl" or looks_like_recording(text_head):
+    text = read_text(path) if path.suffix != ".jsonl" else ""
+    if path.suffix == ".jsonl" or looks_like_recording(text.split("\n", 1)[0]):
         last_t = 0.0
         for item in RecordingReader(path):
             last_t = item.t_s
             yield pipeline.feed(item)
         yield pipeline.finish(last_t)
         return
-    series = read_rr_file(path)
+    series = parse_rr(path, text)
     for t, rr, gap in zip(series.t_s, series.rr_ms, series.gap_before, strict=True):
         yield pipeline.feed_beat(t, rr, gap_before=gap)
     yield pipeline.finish(series.t_s[-1])

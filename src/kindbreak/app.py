@@ -39,7 +39,9 @@ def make_replay(path: Path, speed: float) -> tuple[HeartRateSource, VirtualClock
     from kindbreak.devices.recording import RecordingReader
     from kindbreak.devices.replay import ReplaySource
 
-    header = RecordingReader(path).header
+    probe = RecordingReader(path)  # the header only: replay reads the file itself
+    probe.close()
+    header = probe.header
     wall0 = header.start_wall.timestamp() if header.start_wall is not None else time.time()
     clock = VirtualClock(wall_start_s=wall0, speed=speed if speed > 0 else math.inf)
     return ReplaySource(path, clock), clock

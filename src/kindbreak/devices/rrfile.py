@@ -168,7 +168,11 @@ def parse_rr_csv(path: Path, text: str) -> RRSeries:
 
 def read_rr_file(path: Path) -> RRSeries:
     """Read an RR text or CSV file (the caller has already ruled out a recording)."""
-    text = read_text(path)
+    return parse_rr(path, read_text(path))
+
+
+def parse_rr(path: Path, text: str) -> RRSeries:
+    """The text of an RR file: plain intervals, or a CSV when the first line is not a number."""
     first = next(
         (ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), ""
     )
