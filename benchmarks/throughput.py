@@ -25,11 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from kindbreak.analysis import analyze_file
-from kindbreak.devices.base import Notification
 from kindbreak.signal.artifacts import correct_rr
-from kindbreak.signal.hrm import encode_measurement
 from kindbreak.signal.hrv import neurokit_markers
 from kindbreak.signal.pipeline import Pipeline
+from kindbreak.stream import Notification, encode_measurement
 
 HOURS = 8.0
 

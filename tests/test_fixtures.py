@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from kindbreak.devices.base import LinkState, Notification, StateEvent
 from kindbreak.devices.recording import RecordingHeader, RecordingReader
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
+from kindbreak.stream import LinkState, Notification, StateEvent
 from shared_data import shared_or_skip
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

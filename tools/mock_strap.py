@@ -40,8 +40,8 @@ def main() -> int:
     from dbusmock.testcase import BusType, PrivateDBus, SpawnedMock
 
     sys.path.insert(0, str(ROOT / "src"))
-    from kindbreak.devices.base import Notification
     from kindbreak.devices.recording import RecordingReader
+    from kindbreak.stream import Notification
 
     bus = PrivateDBus(BusType.SYSTEM)
     bus.start()

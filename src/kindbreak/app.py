@@ -22,10 +22,10 @@ from typing import TextIO
 from kindbreak.baselines import save_baseline_snapshot, stored_baseline
 from kindbreak.clock import Clock, SystemClock, VirtualClock
 from kindbreak.config import Settings
-from kindbreak.devices.base import HeartRateSource
 from kindbreak.paths import Paths, ensure_private_dir
 from kindbreak.signal.pipeline import Pipeline, PipelineSettings
 from kindbreak.store.db import Store
+from kindbreak.stream import HeartRateSource
 
 log = logging.getLogger("kindbreak")
 
@@ -366,8 +366,8 @@ def run_record(
     """Write the strap's raw notifications to a recording (the fixture format)."""
     from datetime import UTC, datetime
 
-    from kindbreak.devices.base import DeviceInfo, Notification, StateEvent
     from kindbreak.devices.recording import RecordingHeader, RecordingWriter
+    from kindbreak.stream import DeviceInfo, Notification, StateEvent
 
     source, clock = make_ble_source(paths, settings, device)
 

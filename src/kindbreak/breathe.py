@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from kindbreak.clock import Clock
-from kindbreak.devices.base import HeartRateSource, Notification
+from kindbreak.stream import HeartRateSource, Notification
 
 log = logging.getLogger("kindbreak")
 

@@ -14,18 +14,19 @@ import pytest
 from bleak.exc import BleakBluetoothNotAvailableError
 
 from kindbreak.clock import VirtualClock
-from kindbreak.devices.base import (
+from kindbreak.devices.ble import LOW_BATTERY_DETAIL, BleSource
+from kindbreak.devices.reconnect import BackoffPolicy
+from kindbreak.errors import AdapterUnavailable, DeviceNotFound
+from kindbreak.signal.hrm import parse_measurement
+from kindbreak.stream import (
     DeviceInfo,
     HeartRateSource,
     LinkState,
     Notification,
     SourceItem,
     StateEvent,
+    encode_measurement,
 )
-from kindbreak.devices.ble import LOW_BATTERY_DETAIL, BleSource
-from kindbreak.devices.reconnect import BackoffPolicy
-from kindbreak.errors import AdapterUnavailable, DeviceNotFound
-from kindbreak.signal.hrm import encode_measurement, parse_measurement
 
 STRAP = "A0:9E:1A:12:34:56"
 STRAP_NAME = "Polar H10 A1B2C3D4"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kindbreak.cli import main
 from kindbreak.config import load_settings
-from kindbreak.signal.hrm import encode_measurement
+from kindbreak.stream import encode_measurement
 
 STRAP = "A0:9E:1A:12:34:56"
 STRAP_NAME = "Polar H10 A1B2C3D4"

@@ -46,8 +46,7 @@ def notifications_from_rr(
     """
     import random
 
-    from kindbreak.devices.base import Notification
-    from kindbreak.signal.hrm import encode_measurement
+    from kindbreak.stream import Notification, encode_measurement
 
     rng = random.Random(seed)
     out = []

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kindbreak.cli import main
-from kindbreak.devices.base import DeviceInfo
 from kindbreak.devices.recording import RecordingHeader, RecordingWriter
+from kindbreak.stream import DeviceInfo
 
 from .support import (
     CALM_THEN_STRESS,

@@ -1,4 +1,4 @@
-"""0x2A37 Heart Rate Measurement parser and encoder (kindbreak.signal.hrm)."""
+"""0x2A37 Heart Rate Measurement parser (kindbreak.signal.hrm) and encoder (kindbreak.stream)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kindbreak.errors import MalformedMeasurement
-from kindbreak.signal.hrm import (
-    HeartRateMeasurement,
-    encode_measurement,
-    parse_measurement,
-    rr_ticks_to_ms,
-)
+from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
+from kindbreak.stream import encode_measurement, rr_ticks_to_ms
 
 
 def ms(ticks: int) -> float:

@@ -11,13 +11,12 @@ import pytest
 
 from kindbreak.analysis import analyze_file
 from kindbreak.clock import VirtualClock
-from kindbreak.devices.base import DeviceInfo, LinkState, Notification, StateEvent
 from kindbreak.devices.recording import RecordingHeader, RecordingReader, RecordingWriter
 from kindbreak.devices.replay import ReplaySource
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import DetectorEvent, EventKind
-from kindbreak.signal.hrm import encode_measurement
 from kindbreak.signal.pipeline import Pipeline, Quality, WindowResult
+from kindbreak.stream import DeviceInfo, LinkState, Notification, StateEvent, encode_measurement
 
 from .support import CALM_THEN_STRESS, REPO, STRESS_START_S, notifications_from_rr, synthetic_rr
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from kindbreak.clock import VirtualClock
-from kindbreak.devices.base import DeviceInfo, LinkState, Notification, StateEvent
 from kindbreak.devices.recording import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -23,7 +22,7 @@ from kindbreak.devices.recording import (
 )
 from kindbreak.devices.replay import ReplaySource
 from kindbreak.errors import InputFileError
-from kindbreak.signal.hrm import encode_measurement
+from kindbreak.stream import DeviceInfo, LinkState, Notification, StateEvent, encode_measurement
 
 HEADER = json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION})
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kindbreak.devices.base import DeviceInfo, Notification
 from kindbreak.devices.recording import RecordingHeader, RecordingWriter
 from kindbreak.importer import import_file
-from kindbreak.signal.hrm import encode_measurement
 from kindbreak.store.db import Store
 from kindbreak.store.queries import add_practice
+from kindbreak.stream import DeviceInfo, Notification, encode_measurement
 
 DURATION_S = 2400.0
 

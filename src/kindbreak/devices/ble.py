@@ -6,7 +6,7 @@ Rate Measurement (0x2A37). The notification callback only stamps the arrival tim
 session clock and enqueues the raw bytes; parsing happens downstream in the pipeline.
 
 The stream survives the link. Link changes travel on the same stream as
-:class:`~kindbreak.devices.base.StateEvent`:
+:class:`~kindbreak.stream.StateEvent`:
 
 - ``connecting`` once at the start, then ``connected`` (detail: "Name (ADDRESS)").
 - On a peer disconnect, or when the watchdog sees no notification for ``watchdog_s`` (a silent
@@ -40,7 +40,6 @@ from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 
 from kindbreak.clock import Clock
-from kindbreak.devices.base import DeviceInfo, LinkState, Notification, SourceItem, StateEvent
 from kindbreak.devices.reconnect import BackoffPolicy
 from kindbreak.devices.scan import (
     BLEAK_ERRORS,
@@ -52,6 +51,7 @@ from kindbreak.devices.scan import (
     translate_bleak_error,
 )
 from kindbreak.errors import DeviceError
+from kindbreak.stream import DeviceInfo, LinkState, Notification, SourceItem, StateEvent
 
 log = logging.getLogger(__name__)
 

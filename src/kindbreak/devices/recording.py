@@ -29,8 +29,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from kindbreak.devices.base import DeviceInfo, LinkState, Notification, SourceItem, StateEvent
 from kindbreak.errors import InputFileError
+from kindbreak.stream import DeviceInfo, LinkState, Notification, SourceItem, StateEvent
 
 FORMAT_NAME = "kindbreak-recording"
 FORMAT_VERSION = 1

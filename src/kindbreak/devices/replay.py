@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from kindbreak.clock import Clock
-from kindbreak.devices.base import DeviceInfo, SourceItem
 from kindbreak.devices.recording import RecordingReader
+from kindbreak.stream import DeviceInfo, SourceItem
 
 
 class ReplaySource:

@@ -14,8 +14,14 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from kindbreak.clock import Clock
-from kindbreak.devices.base import DeviceInfo, LinkState, Notification, SourceItem, StateEvent
-from kindbreak.signal.hrm import encode_measurement
+from kindbreak.stream import (
+    DeviceInfo,
+    LinkState,
+    Notification,
+    SourceItem,
+    StateEvent,
+    encode_measurement,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,7 @@
-"""Heart Rate Measurement (GATT characteristic 0x2A37) parser and encoder. Pure.
+"""Heart Rate Measurement (GATT characteristic 0x2A37) parser. Pure.
 
-Layout (Bluetooth SIG, Heart Rate Service 1.0, little-endian)::
-
-    flags (uint8)
-      bit 0     HR value format: 0 = uint8, 1 = uint16
-      bits 1-2  sensor contact: 0/1 not supported, 2 supported and not detected,
-                3 supported and detected
-      bit 3     Energy Expended present (uint16, kJ)
-      bit 4     RR-Interval present (uint16 each, 1/1024 s, oldest first, as many as fit)
-      bits 5-7  reserved (ignored)
-    HR value (uint8 or uint16, bpm)
-    Energy Expended (uint16, kJ)          if bit 3
-    RR-Interval * n (uint16, 1/1024 s)   if bit 4
-
-``rr_ms = raw * 1000 / 1024`` is exact in a double, so the float keeps every bit of the tick.
+The payload's layout and the encoder that builds one live in :mod:`kindbreak.stream` (the
+types every source yields); this module decodes it.
 """
 
 from __future__ import annotations
@@ -21,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kindbreak.errors import MalformedMeasurement
-
-_HR_UINT16 = 0x01
-_CONTACT_SUPPORTED = 0x04
-_CONTACT_DETECTED = 0x02
-_ENERGY_PRESENT = 0x08
-_RR_PRESENT = 0x10
-
-RR_TICKS_PER_S = 1024
+from kindbreak.stream import (
+    FLAG_CONTACT_DETECTED,
+    FLAG_CONTACT_SUPPORTED,
+    FLAG_ENERGY_PRESENT,
+    FLAG_HR_UINT16,
+    FLAG_RR_PRESENT,
+    rr_ticks_to_ms,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +38,6 @@ class HeartRateMeasurement:
         return self.sensor_contact is False or self.hr_bpm == 0
 
 
-def rr_ticks_to_ms(raw: int) -> float:
-    return raw * 1000 / RR_TICKS_PER_S
-
-
-def rr_ms_to_ticks(rr_ms: float) -> int:
-    return round(rr_ms * RR_TICKS_PER_S / 1000)
-
-
 def parse_measurement(payload: bytes) -> HeartRateMeasurement:
     """Decode a 0x2A37 payload.
 
@@ -70,7 +50,7 @@ def parse_measurement(payload: bytes) -> HeartRateMeasurement:
         raise MalformedMeasurement("empty Heart Rate Measurement payload")
     flags = data[0]
     offset = 1
-    if flags & _HR_UINT16:
+    if flags & FLAG_HR_UINT16:
         if len(data) < offset + 2:
             raise MalformedMeasurement(
                 f"payload {data.hex()} too short for its 16-bit heart rate ({len(data)} bytes)"
@@ -84,11 +64,11 @@ def parse_measurement(payload: bytes) -> HeartRateMeasurement:
         offset += 1
 
     contact: bool | None = None
-    if flags & _CONTACT_SUPPORTED:
-        contact = bool(flags & _CONTACT_DETECTED)
+    if flags & FLAG_CONTACT_SUPPORTED:
+        contact = bool(flags & FLAG_CONTACT_DETECTED)
 
     energy_kj: int | None = None
-    if flags & _ENERGY_PRESENT:
+    if flags & FLAG_ENERGY_PRESENT:
         if len(data) < offset + 2:
             raise MalformedMeasurement(
                 f"payload {data.hex()} ends inside its Energy Expended field"
@@ -97,7 +77,7 @@ def parse_measurement(payload: bytes) -> HeartRateMeasurement:
         offset += 2
 
     rr: tuple[float, ...] = ()
-    if flags & _RR_PRESENT:
+    if flags & FLAG_RR_PRESENT:
         rest = data[offset:]
         if len(rest) % 2:
             raise MalformedMeasurement(
@@ -108,41 +88,3 @@ def parse_measurement(payload: bytes) -> HeartRateMeasurement:
             for i in range(0, len(rest), 2)
         )
     return HeartRateMeasurement(hr_bpm, contact, energy_kj, rr)
-
-
-def encode_measurement(
-    hr_bpm: int,
-    *,
-    rr_ms: tuple[float, ...] | list[float] = (),
-    sensor_contact: bool | None = None,
-    energy_kj: int | None = None,
-    hr_uint16: bool | None = None,
-    rr_present: bool | None = None,
-) -> bytes:
-    """Build a 0x2A37 payload the way a strap does (the inverse of :func:`parse_measurement`).
-
-    Used by the simulator, the fixture builder and tests. ``hr_uint16`` defaults to the smallest
-    format that fits; ``rr_present`` defaults to whether any RR is given. RR values are rounded
-    to whole 1/1024 s ticks, as on the wire.
-    """
-    if hr_uint16 is None:
-        hr_uint16 = hr_bpm > 0xFF
-    if rr_present is None:
-        rr_present = len(rr_ms) > 0
-    flags = 0
-    body = bytearray()
-    if hr_uint16:
-        flags |= _HR_UINT16
-        body += int(hr_bpm).to_bytes(2, "little")
-    else:
-        body.append(int(hr_bpm) & 0xFF)
-    if sensor_contact is not None:
-        flags |= _CONTACT_SUPPORTED | (_CONTACT_DETECTED if sensor_contact else 0)
-    if energy_kj is not None:
-        flags |= _ENERGY_PRESENT
-        body += int(energy_kj).to_bytes(2, "little")
-    if rr_present:
-        flags |= _RR_PRESENT
-        for value in rr_ms:
-            body += min(max(rr_ms_to_ticks(value), 0), 0xFFFF).to_bytes(2, "little")
-    return bytes([flags]) + bytes(body)

@@ -18,7 +18,6 @@ from enum import StrEnum
 
 import numpy as np
 
-from kindbreak.devices.base import LinkState, Notification, SourceItem, StateEvent
 from kindbreak.errors import MalformedMeasurement
 from kindbreak.signal.artifacts import Correction, correct_rr, is_physiological
 from kindbreak.signal.baseline import Baseline, CalmSample
@@ -27,6 +26,7 @@ from kindbreak.signal.detector import Detector, DetectorEvent, DetectorParams
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
 from kindbreak.signal.hrv import Markers, compute_markers
 from kindbreak.signal.score import ScoreParams, stress_load_bpm, stress_score
+from kindbreak.stream import LinkState, Notification, SourceItem, StateEvent
 
 
 class Quality(StrEnum):

@@ -1,0 +1,45 @@
+"""The direction of the arrows between kindbreak's parts (docs/architecture.md), read from the
+imports in the source, so a change that points one the wrong way fails here."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "kindbreak"
+
+
+def kindbreak_imports(package: str) -> dict[str, set[str]]:
+    """``{module file: kindbreak modules it imports}`` for every module of ``package``."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((SRC / package).rglob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        found[str(path.relative_to(SRC))] = {n for n in names if n.split(".")[0] == "kindbreak"}
+    return found
+
+
+def test_kindbreak_imports_sees_the_pipelines_imports() -> None:
+    # The helper itself: a known import is found (else the tests below could not fail).
+    assert "kindbreak.stream" in kindbreak_imports("signal")["signal/pipeline.py"]
+
+
+def test_signal_imports_only_itself_and_the_neutral_modules() -> None:
+    allowed = ("kindbreak.signal", "kindbreak.stream", "kindbreak.errors")
+    wrong = {
+        module: sorted(n for n in names if not n.startswith(allowed))
+        for module, names in kindbreak_imports("signal").items()
+    }
+    assert {m: n for m, n in wrong.items() if n} == {}
+
+
+def test_devices_do_not_import_the_signal_core() -> None:
+    wrong = {
+        module: sorted(n for n in names if n.startswith("kindbreak.signal"))
+        for module, names in kindbreak_imports("devices").items()
+    }
+    assert {m: n for m, n in wrong.items() if n} == {}
