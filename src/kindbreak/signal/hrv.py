@@ -151,6 +151,7 @@ def stress_index(rr_ms: FloatArray) -> float:
 
 def band_powers(rr_ms: FloatArray, t_s: FloatArray) -> tuple[float, float, float]:
     """VLF, LF and HF power (ms^2) of the RR series sampled at beat times ``t_s``."""
+    from scipy.integrate import trapezoid  # np.trapezoid is numpy 2 only; numpy 1.26 is allowed
     from scipy.interpolate import CubicSpline
     from scipy.signal import welch
 
@@ -179,7 +180,7 @@ def band_powers(rr_ms: FloatArray, t_s: FloatArray) -> tuple[float, float, float
     out = []
     for lo, hi in BANDS_HZ.values():
         mask = (freqs >= lo) & (freqs < hi)
-        out.append(float(np.trapezoid(psd[mask], freqs[mask])))
+        out.append(float(trapezoid(psd[mask], freqs[mask])))
     return out[0], out[1], out[2]
 
 
