@@ -51,7 +51,7 @@ def show_baseline(paths: Paths, *, as_json: bool) -> int:
             "minutes of your first monitoring session.\n"
         )
         return 0
-    with Store(paths.db) as store:
+    with Store(paths.db, readonly=True) as store:
         rows = store.query(
             "SELECT wall, hr_bpm, rmssd_ms, n_windows, session_id FROM baselines"
             " ORDER BY wall DESC LIMIT 14"

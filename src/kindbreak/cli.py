@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from kindbreak import __version__
 from kindbreak.errors import KindbreakError, UsageError
@@ -47,18 +48,17 @@ def _context(args: argparse.Namespace) -> tuple[Paths, Settings]:
 
 
 def _setup_logging(paths: Paths, debug: bool) -> None:
+    from kindbreak.logfile import LogFileHandler
     from kindbreak.paths import ensure_private_dir
 
     root = logging.getLogger("kindbreak")
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     try:
         ensure_private_dir(paths.state_dir)
-        fh = logging.FileHandler(paths.log_file, encoding="utf-8")
-        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(fh)
-    except OSError as exc:
+        root.addHandler(LogFileHandler(paths.log_file))
+    except KindbreakError as exc:
         # Monitoring goes on without a log file; say so once.
-        sys.stderr.write(f"kindbreak: cannot write the log file {paths.log_file}: {exc.strerror}\n")
+        sys.stderr.write(f"kindbreak: no log file: {exc}\n")
     if debug:
         sh = logging.StreamHandler(sys.stderr)
         sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -186,28 +186,55 @@ def cmd_breathe(args: argparse.Namespace) -> int:
 _PRACTICE_KINDS = ("touch", "breath", "body", "phrase", "humanity", "journal")
 
 
+MAX_OPTION_VALUE = 1e9
+"""No number option means anything above this (seconds: 31 years; speed; minutes)."""
+
+
 def _positive(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     if v < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    if v > MAX_OPTION_VALUE:
+        raise argparse.ArgumentTypeError(f"{text!r} is too large (at most {MAX_OPTION_VALUE:g})")
     return v
+
+
+def _data_dir(text: str) -> Path:
+    """``--data-dir``: a folder (it may not exist yet), never empty, never a file."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give a folder, e.g. --data-dir ~/kindbreak")
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder")
+    return path
 
 
 # -- parser -------------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as every other error: one line naming the problem, one hint, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        where = self.prog.removeprefix("kindbreak").strip()
+        text = f"{where}: {message}" if where else message
+        self.exit(2, f"kindbreak: {text}\n  hint: see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
-        "--data-dir", type=Path, help="where the log lives (default: your user data dir)"
+        "--data-dir", type=_data_dir, help="where the log lives (default: your user data dir)"
     )
     common.add_argument("--config-dir", type=Path, help=argparse.SUPPRESS)
     common.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="kindbreak",
         description="Notice stress rising in your heartbeat and take a kind break.",
     )
@@ -315,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _report_commands(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+    sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser
 ) -> None:
     from kindbreak.report.commands import add_commands
 

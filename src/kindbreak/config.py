@@ -189,6 +189,7 @@ def remember_device(path: Path, address: str, name: str) -> None:
         f"name = {json.dumps(name, ensure_ascii=False)}",
     ]
     block = ["", *entries] if out else entries
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_text("\n".join(out + block) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    from kindbreak.safefile import atomic_write_text, data_error, private_dir
+
+    private_dir(path.parent, error=data_error)
+    atomic_write_text(path, "\n".join(out + block) + "\n", error=data_error)

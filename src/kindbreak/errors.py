@@ -129,6 +129,47 @@ class StoreError(KindbreakError):
     hint = "Check that the data directory is writable and not on a full disk."
 
 
+class StoreBusy(StoreError):
+    """Another process kept the log locked for longer than kindbreak waits."""
+
+    hint = (
+        "Another kindbreak is writing to the log; try again in a moment. "
+        "If nothing else runs, the lock goes away with the process that held it."
+    )
+
+
+class StoreReadOnly(StoreError):
+    """The log, its folder or its disk does not accept writes."""
+
+    hint = (
+        "Make the data folder writable (or use --data-dir for one that is); "
+        "`kindbreak report` and `export` still read a read-only log."
+    )
+
+
+class StoreFull(StoreError):
+    """The disk holding the log is full (or the write went over a size limit)."""
+
+    hint = "Free some space on that disk; everything saved before this moment is intact."
+
+
+class DamagedStore(StoreError):
+    """The file is not an SQLite database, or is corrupt."""
+
+    hint = "If the file is damaged, move it aside; kindbreak starts a new log."
+
+
+class OutputFileError(UsageError):
+    """A file the user asked kindbreak to write cannot be written there."""
+
+    hint = "Choose a file in a folder you can write to."
+
+    def __init__(self, path: Path | str, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{path}: {problem}", hint=hint)
+        self.path = Path(path)
+        self.problem = problem
+
+
 # --- notifications -------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ to be broken halfway leaves the log untouched. A file's identity is the SHA-256 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -251,14 +252,8 @@ def import_file(
 
 def _forget(store: Store, session_id: int) -> None:
     """Remove a half-written import, so trying again starts clean."""
-    try:
-        with store._write():
-            for table in ("beats", "windows", "events", "baselines", "states"):
-                store._exec(f"DELETE FROM {table} WHERE session_id=?", (session_id,))
-            store._exec("DELETE FROM sessions WHERE id=?", (session_id,))
-        store.commit()
-    except StoreError:
-        pass
+    with contextlib.suppress(StoreError):
+        store.delete_session(session_id)
 
 
 def describe(result: ImportResult) -> str:

@@ -56,6 +56,8 @@ def default_paths(data_dir: Path | None = None, config_dir: Path | None = None) 
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the user alone."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    """Create ``path`` (and parents) readable by the user alone; tighten one of ours that is
+    looser (:func:`kindbreak.safefile.private_dir`). Errors are runtime errors naming it."""
+    from kindbreak.safefile import data_error, private_dir
+
+    return private_dir(path, error=data_error)

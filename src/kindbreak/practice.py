@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,15 +97,13 @@ def pause_path(data_dir: Path) -> Path:
 
 
 def write_pause(data_dir: Path, state: PauseState) -> Path:
-    """Write the pause file atomically, readable by the user alone."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Write the pause file atomically, readable by the user alone (never through a link)."""
+    from kindbreak.safefile import atomic_write_text, data_error, private_dir
+
+    private_dir(data_dir, error=data_error)
     path = pause_path(data_dir)
-    tmp = path.with_name(f".{PAUSE_FILE}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"since_wall": state.since_wall, "until_wall": state.until_wall}, fh)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    text = json.dumps({"since_wall": state.since_wall, "until_wall": state.until_wall})
+    atomic_write_text(path, text, error=data_error)
     return path
 
 
@@ -133,10 +130,15 @@ def read_pause(data_dir: Path) -> PauseState | None:
 
 def clear_pause(data_dir: Path) -> bool:
     """Remove the pause file; True if there was one."""
+    path = pause_path(data_dir)
     try:
-        pause_path(data_dir).unlink()
+        path.unlink()
     except FileNotFoundError:
         return False
+    except OSError as exc:
+        from kindbreak.safefile import data_error, os_problem
+
+        raise data_error(path, f"cannot be removed: {os_problem(exc)}", exc) from exc
     return True
 
 

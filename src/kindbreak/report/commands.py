@@ -70,8 +70,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     tz = _zone(paths)
-    if paths.db.exists():
-        with Store(paths.db) as store:
+    if paths.db.exists() or paths.db.is_symlink():
+        with Store(paths.db, readonly=True) as store:
             report = build_report(store, tz, since=args.since, days=args.days)
     else:  # no log yet: say so, without creating one
         report = build_report(None, tz, since=args.since, days=args.days)
@@ -94,8 +94,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     out = Path(args.out) if args.out else None
-    with Store(paths.db) as store:
+    if not (paths.db.exists() or paths.db.is_symlink()):
+        from kindbreak.errors import UsageError
+
+        raise UsageError(
+            f"there is no kindbreak log in {paths.data_dir} yet, so nothing to export",
+            hint="Record with `kindbreak monitor` or bring files in with `kindbreak import`; "
+            "--data-dir chooses another log.",
+        )
+    with Store(paths.db, readonly=True) as store:
         if args.format == "csv":
+            if args.session is not None:
+                pick_session(store, args.session)  # an unknown session is an error
             with private_output(out, sys.stdout) as fh:
                 n = write_windows_csv(store, fh, session_id=args.session)
             what = f"{n} windows"

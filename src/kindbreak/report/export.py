@@ -4,14 +4,13 @@ plain text Kubios reads (one interval in milliseconds per line, nothing else).""
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from kindbreak.errors import InputFileError, UsageError
+from kindbreak.errors import UsageError
 from kindbreak.signal.score import band_of
 from kindbreak.store import queries as q
 from kindbreak.store.db import Store
@@ -114,20 +113,12 @@ def write_rr(store: Store, out: TextIO, session_id: int) -> int:
 
 @contextmanager
 def private_output(path: Path | None, stdout: TextIO) -> Iterator[TextIO]:
-    """Write to ``path`` (created 0600, replaced atomically) or to ``stdout``."""
+    """Write to ``path`` (0600, whole or not at all, never through a link; see
+    :func:`kindbreak.safefile.atomic_writer`) or to ``stdout``."""
     if path is None:
         yield stdout
         return
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be written ({exc.strerror})") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    from kindbreak.safefile import atomic_writer
+
+    with atomic_writer(path, newline="") as fh:
+        yield fh

@@ -2,16 +2,21 @@
 
 WAL mode, schema versioned with ``PRAGMA user_version`` and migrated forward on open. The file
 (and its WAL and shared-memory files, which SQLite creates with the database file's mode) is
-readable by the user alone. Writers batch rows and commit at least once per second of session
-time (:meth:`Store.maybe_commit`), so a beat is durable within a second of arrival and a
-``kill -9`` loses nothing older: a committed WAL transaction survives the process.
+readable by the user alone. The log is shared between processes (a monitor writes while
+``kindbreak log`` or ``report`` run; see :mod:`kindbreak.store.connection`): a writer keeps the
+rows of a session (beats, windows, events, link states) in memory and writes them in one short
+transaction at least once per second of session time (:meth:`Store.maybe_commit`), so a beat is
+durable within a second of arrival, a ``kill -9`` loses nothing older, and another process
+waits milliseconds, not seconds, for the write lock. Everything else (a session, a prompt, a
+practice) is written at once in its own transaction. Reads see the pending rows too: they are
+written first.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,10 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kindbreak.errors import StoreError
+from kindbreak.errors import StoreBusy, StoreError
+from kindbreak.store.connection import (
+    connect_readonly,
+    connect_readwrite,
+    transaction,
+    translate,
+)
 from kindbreak.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_NAME = "kindbreak.sqlite3"
+MAX_PENDING_S = 60.0
+"""A writer keeps rows in memory while another process holds the lock, at most this long (in
+session time) before the busy log becomes an error."""
+
+log = logging.getLogger("kindbreak")
 
 
 def _finite(x: float | None) -> float | None:
@@ -43,56 +59,73 @@ class SessionRow:
 
 
 class Store:
-    """Thin, typed access to the log. Not thread-safe: one owner task writes."""
+    """Thin, typed access to the log. Not thread-safe: one owner task writes.
 
-    def __init__(self, path: Path) -> None:
+    ``readonly=True`` opens an existing log for reading only (``report``, ``export``): nothing
+    is created, and a log on a read-only disk can still be read.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
-        self._conn = self._open(path)
-        self._dirty = False
+        self.readonly = readonly
+        self._conn = self._open(path, readonly)
+        self._pending: list[tuple[str, list[Sequence[Any]]]] = []
         self._last_commit_s: float | None = None
+        self._busy_since_s: float | None = None
 
     # -- opening -------------------------------------------------------------------------
 
     @staticmethod
-    def _open(path: Path) -> sqlite3.Connection:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not path.exists():
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-            conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    def _open(path: Path, readonly: bool) -> sqlite3.Connection:
+        if readonly:
+            conn = connect_readonly(path)
             try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                Store._migrate(conn, path)
-                conn.execute("BEGIN")
-            except BaseException:
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.Error as exc:
                 conn.close()
-                raise
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path}: cannot open the kindbreak log ({exc})",
-                hint="If the file is damaged, move it aside; kindbreak starts a new log.",
-            ) from exc
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot create the kindbreak log ({exc.strerror})") from exc
+                raise translate(exc, path, "read the log") from exc
+            if version >= SCHEMA_VERSION:
+                Store._check_version(version, path)
+                return conn
+            # An older (or brand-new, empty) log: bring it forward once, then read.
+            conn.close()
+            Store._open(path, readonly=False).close()
+            return connect_readonly(path)
+        from kindbreak.safefile import data_error, private_dir
+
+        private_dir(path.parent, error=data_error)
+        conn = connect_readwrite(path)
+        try:
+            Store._migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @staticmethod
-    def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    def _check_version(version: int, path: Path) -> None:
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{path}: this log was written by a newer kindbreak (schema {version}, "
                 f"this one knows {SCHEMA_VERSION})",
                 hint="Update kindbreak; your log is untouched.",
             )
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise translate(exc, path, "open the log") from exc
+        Store._check_version(version, path)
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            conn.execute("BEGIN")
-            for statement in MIGRATIONS[target]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={target}")
-            conn.execute("COMMIT")
+            with transaction(conn, path, "update the log's format") as c:
+                # Another process may have migrated while this one waited for the lock.
+                if int(c.execute("PRAGMA user_version").fetchone()[0]) >= target:
+                    continue
+                for statement in MIGRATIONS[target]:
+                    c.execute(statement)
+                c.execute(f"PRAGMA user_version={target}")
 
     @property
     def schema_version(self) -> int:
@@ -100,25 +133,52 @@ class Store:
 
     # -- transactions --------------------------------------------------------------------
 
+    @contextmanager
+    def transaction(self, doing: str = "write to the log") -> Iterator[sqlite3.Connection]:
+        """One short write transaction that also writes the rows still pending."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only; cannot {doing}")
+        with transaction(self._conn, self.path, doing) as conn:
+            self._write_pending(conn)
+            yield conn
+
+    def _write_pending(self, conn: sqlite3.Connection) -> None:
+        for sql, rows in self._pending:
+            conn.executemany(sql, rows)
+        self._pending = []
+
     def commit(self) -> None:
-        try:
-            self._conn.execute("COMMIT")
-            self._conn.execute("BEGIN")
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: could not save to the log ({exc})") from exc
-        self._dirty = False
+        """Write the pending rows now (one short transaction)."""
+        if self._pending:
+            with self.transaction("save to the log"):
+                pass
 
     def maybe_commit(self, now_s: float, every_s: float = 1.0) -> None:
-        """Commit when ``every_s`` of session time has passed since the last commit."""
+        """Commit when ``every_s`` of session time has passed since the last commit.
+
+        While another process holds the log for longer than the busy timeout, the rows stay in
+        memory and the next call tries again; after :data:`MAX_PENDING_S` it is an error.
+        """
         if self._last_commit_s is None or now_s - self._last_commit_s >= every_s:
-            if self._dirty:
+            try:
                 self.commit()
+            except StoreBusy:
+                if self._busy_since_s is None:
+                    self._busy_since_s = now_s
+                    log.warning("the log is busy; keeping new rows in memory and retrying")
+                if now_s - self._busy_since_s > MAX_PENDING_S:
+                    raise
+                return
+            self._busy_since_s = None
             self._last_commit_s = now_s
+
+    @property
+    def pending_rows(self) -> int:
+        return sum(len(rows) for _, rows in self._pending)
 
     def close(self) -> None:
         try:
-            if self._conn.in_transaction:
-                self._conn.execute("COMMIT")
+            self.commit()
         finally:
             self._conn.close()
 
@@ -128,16 +188,22 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _exec(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        self._dirty = True
-        return self._conn.execute(sql, params)
+    def _buffer(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Keep rows to insert with the next commit."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only; cannot write to the log")
+        if self._pending and self._pending[-1][0] == sql:
+            self._pending[-1][1].extend(rows)
+        else:
+            self._pending.append((sql, list(rows)))
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """Run a query after writing what is pending, so this process reads its own rows."""
+        self.commit()
         try:
-            yield
+            return self._conn.execute(sql, params)
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: could not write to the log ({exc})") from exc
+            raise translate(exc, self.path, "read the log") from exc
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -151,36 +217,56 @@ class Store:
         label: str = "",
         source_key: str | None = None,
     ) -> int:
-        with self._write():
-            cur = self._exec(
+        with self.transaction() as conn:
+            cur = conn.execute(
                 "INSERT INTO sessions(started_wall, source, device_name, device_address, label,"
                 " source_key) VALUES (?,?,?,?,?,?)",
                 (started_wall, source, device_name, device_address, label, source_key),
             )
-        self.commit()
         assert cur.lastrowid is not None
         return cur.lastrowid
 
     def end_session(self, session_id: int, ended_wall: float) -> None:
-        with self._write():
-            self._exec("UPDATE sessions SET ended_wall=? WHERE id=?", (ended_wall, session_id))
-        self.commit()
+        with self.transaction("close the session in the log") as conn:
+            conn.execute("UPDATE sessions SET ended_wall=? WHERE id=?", (ended_wall, session_id))
 
     def update_session_device(self, session_id: int, name: str, address: str) -> None:
-        with self._write():
-            self._exec(
+        with self.transaction() as conn:
+            conn.execute(
                 "UPDATE sessions SET device_name=?, device_address=? WHERE id=?",
                 (name, address, session_id),
             )
 
+    def finish_import(self, session_id: int, *, ended_wall: float, source_key: str) -> None:
+        """Mark an import complete: its end and the key that makes a second import a no-op."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sessions SET ended_wall=?, source_key=? WHERE id=?",
+                (ended_wall, source_key, session_id),
+            )
+
+    def delete_session(self, session_id: int) -> None:
+        """Remove a session and its facts (a half-done import), in one transaction."""
+        self._pending = [
+            (sql, [r for r in rows if r[0] != session_id]) for sql, rows in self._pending
+        ]
+        with self.transaction() as conn:
+            for table in ("beats", "windows", "events", "baselines", "states"):
+                conn.execute(f"DELETE FROM {table} WHERE session_id=?", (session_id,))
+            conn.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+
+    def sessions_with_key_prefix(self, prefix: str) -> list[int]:
+        rows = self._read(
+            "SELECT id FROM sessions WHERE substr(source_key, 1, ?) = ?", (len(prefix), prefix)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def session_by_key(self, source_key: str) -> int | None:
-        row = self._conn.execute(
-            "SELECT id FROM sessions WHERE source_key=?", (source_key,)
-        ).fetchone()
+        row = self._read("SELECT id FROM sessions WHERE source_key=?", (source_key,)).fetchone()
         return None if row is None else int(row[0])
 
     def sessions(self) -> list[SessionRow]:
-        rows = self._conn.execute(
+        rows = self._read(
             "SELECT id, started_wall, ended_wall, source, device_name, device_address, label"
             " FROM sessions ORDER BY started_wall"
         ).fetchall()
@@ -189,27 +275,24 @@ class Store:
     # -- facts ---------------------------------------------------------------------------
 
     def add_beats(self, session_id: int, beats: Iterable[tuple[float, float, bool]]) -> None:
-        with self._write():
-            self._dirty = True
-            self._conn.executemany(
-                "INSERT INTO beats(session_id, t_s, rr_ms, gap_before) VALUES (?,?,?,?)",
-                ((session_id, t, rr, int(g)) for t, rr, g in beats),
-            )
+        self._buffer(
+            "INSERT INTO beats(session_id, t_s, rr_ms, gap_before) VALUES (?,?,?,?)",
+            ((session_id, t, rr, int(g)) for t, rr, g in beats),
+        )
 
     def add_state(self, session_id: int, t_s: float, state: str, detail: str = "") -> None:
-        with self._write():
-            self._exec(
-                "INSERT INTO states(session_id, t_s, state, detail) VALUES (?,?,?,?)",
-                (session_id, t_s, state, detail),
-            )
+        self._buffer(
+            "INSERT INTO states(session_id, t_s, state, detail) VALUES (?,?,?,?)",
+            [(session_id, t_s, state, detail)],
+        )
 
     def add_window(self, session_id: int, row: dict[str, Any]) -> None:
         markers = row.get("markers", {})
-        with self._write():
-            self._exec(
-                "INSERT INTO windows(session_id, start_s, end_s, n_beats, quality, artifact_share,"
-                " coverage, mean_hr_bpm, recent_hr_bpm, rmssd_ms, sdnn_ms, score, stressed,"
-                " markers_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        self._buffer(
+            "INSERT INTO windows(session_id, start_s, end_s, n_beats, quality, artifact_share,"
+            " coverage, mean_hr_bpm, recent_hr_bpm, rmssd_ms, sdnn_ms, score, stressed,"
+            " markers_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
                 (
                     session_id,
                     row["start_s"],
@@ -225,8 +308,9 @@ class Store:
                     _finite(row["score"]),
                     int(bool(row["stressed"])),
                     json.dumps({k: _finite(v) for k, v in markers.items()}),
-                ),
-            )
+                )
+            ],
+        )
 
     def add_event(
         self,
@@ -237,12 +321,11 @@ class Store:
         episode_start_s: float,
         peak: float,
     ) -> None:
-        with self._write():
-            self._exec(
-                "INSERT INTO events(session_id, t_s, kind, score, episode_start_s, peak_score)"
-                " VALUES (?,?,?,?,?,?)",
-                (session_id, t_s, kind, score, episode_start_s, peak),
-            )
+        self._buffer(
+            "INSERT INTO events(session_id, t_s, kind, score, episode_start_s, peak_score)"
+            " VALUES (?,?,?,?,?,?)",
+            [(session_id, t_s, kind, score, episode_start_s, peak)],
+        )
 
     def add_prompt(
         self,
@@ -258,8 +341,8 @@ class Store:
         score: float | None,
         shown: bool,
     ) -> int:
-        with self._write():
-            cur = self._exec(
+        with self.transaction() as conn:
+            cur = conn.execute(
                 "INSERT INTO prompts(session_id, wall, t_s, prompt_id, kind, title, trigger,"
                 " notifier, score, shown) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -275,7 +358,6 @@ class Store:
                     int(shown),
                 ),
             )
-        self.commit()
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -293,13 +375,12 @@ class Store:
         """Log what the person did: ``done``, ``skipped`` or ``snoozed`` (for a prompt or not)."""
         if outcome not in ("done", "skipped", "snoozed"):
             raise ValueError(f"outcome must be done, skipped or snoozed, not {outcome!r}")
-        with self._write():
-            cur = self._exec(
+        with self.transaction() as conn:
+            cur = conn.execute(
                 "INSERT INTO practices(prompt_row_id, wall, outcome, kind, note, score, duration_s)"
                 " VALUES (?,?,?,?,?,?,?)",
                 (prompt_row_id, wall, outcome, kind, note, _finite(score), duration_s),
             )
-        self.commit()
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -322,7 +403,7 @@ class Store:
         """(wall time, heart rate of the last minute, RMSSD) of the calm windows since
         ``since_wall``, oldest first: good quality, scored rest or low (at most ``max_score``).
         The newest ``limit`` are kept."""
-        rows = self._conn.execute(
+        rows = self._read(
             "SELECT s.started_wall + w.end_s, w.recent_hr_bpm, w.rmssd_ms FROM windows w"
             " JOIN sessions s ON s.id = w.session_id"
             " WHERE w.quality = 'good' AND w.score IS NOT NULL AND w.score <= ?"
@@ -336,18 +417,17 @@ class Store:
     def add_baseline(
         self, *, wall: float, hr_bpm: float, rmssd_ms: float, n_windows: int, session_id: int | None
     ) -> None:
-        with self._write():
-            self._exec(
+        with self.transaction() as conn:
+            conn.execute(
                 "INSERT INTO baselines(wall, hr_bpm, rmssd_ms, n_windows, session_id)"
                 " VALUES (?,?,?,?,?)",
                 (wall, hr_bpm, rmssd_ms, n_windows, session_id),
             )
-        self.commit()
 
     # -- queries -------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        cur = self._conn.execute(sql, params)
+        cur = self._read(sql, params)
         cur.row_factory = sqlite3.Row  # type: ignore[assignment]
         return list(cur.fetchall())
 
@@ -364,9 +444,9 @@ class Store:
         }:
             raise ValueError(table)
         if session_id is None:
-            return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            return int(self._read(f"SELECT count(*) FROM {table}").fetchone()[0])
         return int(
-            self._conn.execute(
+            self._read(
                 f"SELECT count(*) FROM {table} WHERE session_id=?", (session_id,)
             ).fetchone()[0]
         )
