@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kindbreak.analysis import analyze_file
+from kindbreak.offline.analysis import analyze_file
 from kindbreak.signal.artifacts import correct_rr
 from kindbreak.signal.hrv import neurokit_markers
 from kindbreak.signal.pipeline import Pipeline

@@ -77,7 +77,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if not path.exists():  # before the heavy imports: a typo answers at once
         raise InputFileError(path, "no such file")
 
-    from kindbreak.analysis import analyze_file
+    from kindbreak.offline.analysis import analyze_file
     from kindbreak.report.text import analysis_text
 
     _, settings = _context(args)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kindbreak.analysis import analyze_file
 from kindbreak.clock import VirtualClock
 from kindbreak.devices.recording import RecordingHeader, RecordingReader, RecordingWriter
 from kindbreak.devices.replay import ReplaySource
+from kindbreak.offline.analysis import analyze_file
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.signal.pipeline import Pipeline, Quality, WindowResult

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kindbreak.devices.recording import RecordingHeader, RecordingWriter
-from kindbreak.importer import import_file
+from kindbreak.offline.importer import import_file
 from kindbreak.store.db import Store
 from kindbreak.store.queries import add_practice
 from kindbreak.stream import DeviceInfo, Notification, encode_measurement

@@ -11,10 +11,10 @@ from pathlib import Path
 import fitdecode
 import pytest
 
-from kindbreak.analysis import analyze_file
 from kindbreak.devices.fitfile import read_fit_beats
 from kindbreak.errors import InputFileError
-from kindbreak.importer import file_key, import_file
+from kindbreak.offline.analysis import analyze_file
+from kindbreak.offline.importer import file_key, import_file
 from kindbreak.session import window_row
 from kindbreak.store.db import Store
 

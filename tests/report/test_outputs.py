@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kindbreak.errors import UsageError
-from kindbreak.importer import import_file
+from kindbreak.offline.importer import import_file
 from kindbreak.report.commands import add_commands
 from kindbreak.report.export import pick_session, write_rr, write_windows_csv
 from kindbreak.report.html import render_html, write_html

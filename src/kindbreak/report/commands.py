@@ -122,7 +122,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from kindbreak.app import pipeline_settings
     from kindbreak.config import load_settings
-    from kindbreak.importer import describe, import_file
+    from kindbreak.offline.importer import describe, import_file
     from kindbreak.store.db import Store
 
     paths = _paths(args)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kindbreak.analysis import Analysis
+    from kindbreak.offline.analysis import Analysis
     from kindbreak.session import SessionReport
 
 
@@ -53,7 +53,7 @@ def _f(x: float | None, fmt: str) -> str:
 
 
 def analysis_text(a: Analysis) -> str:
-    from kindbreak.analysis import summary
+    from kindbreak.offline.analysis import summary
 
     s = summary(a)
     lines = [f"{a.path}", f"  beats {s['n_beats']}, {_dur(s.get('duration_s') or 0.0)}"]

@@ -2,9 +2,10 @@
 
 Reads Garmin FIT files with HRV messages, RR text and CSV exports (Elite HRV, Polar, Kubios) and
 kindbreak recordings (``*.jsonl``). The file runs through the same :class:`Pipeline` as
-``analyze`` and ``monitor`` (text, CSV and recordings by :func:`kindbreak.analysis.iter_feed`,
-FIT beats by :meth:`Pipeline.feed_beat`), and its beats, windows, detector events and learned
-baseline land in a new session with source ``import``.
+``analyze`` and ``monitor`` (text, CSV and recordings by
+:func:`kindbreak.offline.analysis.iter_feed`, FIT beats by :meth:`Pipeline.feed_beat`), and its
+beats, windows, detector events and learned baseline land in a new session with source
+``import``.
 
 The whole file is run through the pipeline before anything is written, so a file that turns out
 to be broken halfway leaves the log untouched. A file's identity is the SHA-256 of its content
@@ -130,8 +131,8 @@ def import_file(
     stream: TextIO | None = None,
 ) -> ImportResult:
     """Import ``path`` into ``store`` (see the module docstring). Raises InputFileError."""
-    from kindbreak.analysis import iter_feed
     from kindbreak.devices.fitfile import is_fit, read_fit_beats
+    from kindbreak.offline.analysis import iter_feed
 
     path = Path(path)
     data = read_input_bytes(path)
