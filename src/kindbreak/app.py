@@ -1,9 +1,9 @@
-"""The composition root: builds the clock, source, pipeline, store and notifier, and runs them.
+"""The composition root: builds the clock, source, pipeline, store and notifier, and wires them.
 
-Nothing else in kindbreak constructs hardware or picks implementations. ``monitor`` (live or
-replay) and ``demo`` both come through :func:`kindbreak.session.run_session`, so a replayed
-recording runs exactly the code path a strap runs, with a virtual clock instead of the system
-clock.
+Nothing else in kindbreak constructs hardware or picks implementations; the commands
+(:mod:`kindbreak.commands`) ask here for what they need. ``monitor`` (live or replay) and
+``demo`` both come through :func:`run_session`, so a replayed recording runs exactly the code
+path a strap runs, with a virtual clock instead of the system clock.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import asyncio
 import logging
 import math
 import random
-import shutil
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kindbreak.baselines import save_baseline_snapshot, stored_baseline
 from kindbreak.clock import Clock, SystemClock, VirtualClock
@@ -27,7 +25,30 @@ from kindbreak.signal.pipeline import Pipeline, PipelineSettings
 from kindbreak.store.db import Store
 from kindbreak.stream import HeartRateSource
 
+if TYPE_CHECKING:
+    from kindbreak.commands.output import Output
+    from kindbreak.session import SessionReport
+
 log = logging.getLogger("kindbreak")
+
+
+def setup_logging(paths: Paths, debug: bool, output: Output) -> None:
+    """The log file of state changes and errors (DEBUG with ``--debug``, also on stderr)."""
+    from kindbreak.errors import KindbreakError
+    from kindbreak.logfile import LogFileHandler
+
+    root = logging.getLogger("kindbreak")
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    try:
+        ensure_private_dir(paths.state_dir)
+        root.addHandler(LogFileHandler(paths.log_file))
+    except KindbreakError as exc:
+        # Monitoring goes on without a log file; say so once.
+        output.note(f"no log file: {exc}")
+    if debug:
+        sh = logging.StreamHandler(output.err)
+        sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(sh)
 
 
 def pipeline_settings(settings: Settings) -> PipelineSettings:
@@ -74,7 +95,7 @@ async def make_notifier(
     return await build(kind, stream=stream, on_action=on_action, log=log)
 
 
-async def _run(
+async def run_session(
     *,
     paths: Paths,
     settings: Settings,
@@ -87,11 +108,12 @@ async def _run(
     total_s: float | None,
     stream: TextIO,
     seed: int | None = None,
-) -> int:
+) -> SessionReport:
+    """One monitoring session, built and wired: the store, the notifier, the sinks; returns
+    what happened (the command prints its summary)."""
     from kindbreak.prompting import PromptSink
-    from kindbreak.report.text import session_summary
     from kindbreak.scheduling import SessionJobs
-    from kindbreak.session import run_session
+    from kindbreak.session import run_session as stream_session
     from kindbreak.status import StatusLine
 
     store = Store(paths.db)
@@ -142,7 +164,7 @@ async def _run(
             try:
                 stop = asyncio.Event()
                 _stop_on_signals(stop)
-                report = await run_session(
+                report = await stream_session(
                     source=source,
                     clock=clock,
                     pipeline=Pipeline(
@@ -164,9 +186,7 @@ async def _run(
         save_baseline_snapshot(store, clock.wall(), session_id)
     finally:
         store.close()
-    stream.write(session_summary(report))
-    stream.flush()
-    return 0
+    return report
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -179,86 +199,6 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
             return
-
-
-def run_demo(
-    paths: Paths, settings: Settings, recording: Path, *, notifier: str | None, quiet: bool
-) -> int:
-    """Replay the bundled workday as fast as the machine allows into a fresh demo log."""
-    demo_dir = paths.data_dir / "demo"
-    if demo_dir.exists():
-        shutil.rmtree(demo_dir)
-    ensure_private_dir(demo_dir)
-    demo_paths = Paths(data_dir=demo_dir, config_dir=paths.config_dir, state_dir=paths.state_dir)
-    source, clock = make_replay(recording, math.inf)
-    out = sys.stderr
-    out.write(f"kindbreak demo: replaying {recording.name} ({source.info.name}) into {demo_dir}\n")
-    t0 = time.perf_counter()
-    rc = asyncio.run(
-        _run(
-            paths=demo_paths,
-            settings=settings,
-            source=source,
-            clock=clock,
-            source_kind="demo",
-            notifier_kind=notifier or settings.prompts.notifier,
-            quiet=quiet,
-            duration_s=None,
-            total_s=recording_duration_s(recording),
-            stream=out,
-            seed=7,
-        )
-    )
-    out.write(
-        f"demo finished in {time.perf_counter() - t0:.1f} s of wall time; log: {demo_paths.db}\n"
-        f"Look back at it: kindbreak report --data-dir {demo_dir} "
-        "(add --html report.html for the full page)\n"
-    )
-    return rc
-
-
-def run_monitor(
-    paths: Paths,
-    settings: Settings,
-    *,
-    replay: Path | None,
-    simulate: bool = False,
-    speed: float,
-    device: str | None,
-    duration_s: float | None,
-    notifier: str | None,
-    quiet: bool,
-) -> int:
-    ensure_private_dir(paths.data_dir)
-    out = sys.stderr
-    clock: Clock
-    total: float | None
-    if replay is not None:
-        source, clock = make_replay(replay, speed)
-        kind = "replay"
-        total = recording_duration_s(replay)
-    elif simulate:
-        source, clock = make_simulator(speed, duration_s)
-        kind = "simulator"
-        total = duration_s
-    else:
-        source, clock = make_ble_source(paths, settings, device)
-        kind = "ble"
-        total = None
-    return asyncio.run(
-        _run(
-            paths=paths,
-            settings=settings,
-            source=source,
-            clock=clock,
-            source_kind=kind,
-            notifier_kind=notifier or settings.prompts.notifier,
-            quiet=quiet,
-            duration_s=duration_s,
-            total_s=total,
-            stream=out,
-        )
-    )
 
 
 def make_simulator(speed: float, duration_s: float | None) -> tuple[HeartRateSource, Clock]:
@@ -300,201 +240,3 @@ def make_ble_source(
         )
     clock = SystemClock()
     return BleSource(target, clock), clock
-
-
-def run_scan(timeout_s: float, as_json: bool, details: bool, settings: Settings) -> int:
-    import json
-
-    from kindbreak.devices.scan import fetch_device_details, scan_heart_rate_devices
-
-    async def go() -> list[dict[str, object]]:
-        found = await scan_heart_rate_devices(timeout_s)
-        rows: list[dict[str, object]] = []
-        for dev in found:
-            row: dict[str, object] = {
-                "name": dev.name,
-                "address": dev.address,
-                "rssi_dbm": dev.rssi_dbm,
-            }
-            if details:
-                _, info = await fetch_device_details(dev.address)
-                row["battery_pct"] = info.battery_pct
-                row["body_location"] = info.body_location
-            row["chosen"] = dev.address.upper() == settings.device.address.upper() or (
-                bool(settings.device.name)
-                and dev.name.casefold() == settings.device.name.casefold()
-            )
-            rows.append(row)
-        return rows
-
-    rows = asyncio.run(go())
-    if as_json:
-        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
-        return 0
-    if not rows:
-        sys.stdout.write(
-            f"No heart-rate device seen in {timeout_s:g} s. Wake the strap (wet the electrodes, "
-            "put it on) and keep it close.\n"
-        )
-        return 1
-    sys.stdout.write(f"{'name':<28} {'address':<19} {'signal':>8}  extra\n")
-    for r in rows:
-        extra = []
-        if r.get("battery_pct") is not None:
-            extra.append(f"battery {r['battery_pct']} %")
-        if r.get("body_location"):
-            extra.append(str(r["body_location"]))
-        if r["chosen"]:
-            extra.append("your strap")
-        sys.stdout.write(
-            f"{str(r['name']) or 'unnamed':<28} {r['address']!s:<19} {r['rssi_dbm']!s:>4} dBm  "
-            f"{', '.join(extra)}\n"
-        )
-    sys.stdout.write("Choose one with: kindbreak monitor --device ADDRESS (remembered)\n")
-    return 0
-
-
-def run_record(
-    paths: Paths,
-    settings: Settings,
-    *,
-    device: str | None,
-    out: Path,
-    duration_s: float | None,
-    quiet: bool,
-) -> int:
-    """Write the strap's raw notifications to a recording (the fixture format)."""
-    from datetime import UTC, datetime
-
-    from kindbreak.devices.recording import RecordingHeader, RecordingWriter
-    from kindbreak.stream import DeviceInfo, Notification, StateEvent
-
-    source, clock = make_ble_source(paths, settings, device)
-
-    async def go() -> int:
-        count = 0
-        header = RecordingHeader(
-            device=DeviceInfo(name=source.info.name, address=source.info.address),
-            start_wall=datetime.fromtimestamp(clock.wall(), tz=UTC),
-            note="recorded with kindbreak record",
-        )
-        with RecordingWriter(out, header) as writer:
-            try:
-                async for item in source.stream():
-                    writer.write(item)
-                    if isinstance(item, Notification):
-                        count += 1
-                    elif isinstance(item, StateEvent) and not quiet:
-                        sys.stderr.write(f"kindbreak: {item.state.value} {item.detail}\n")
-                    if duration_s is not None and item.t_s >= duration_s:
-                        break
-            finally:
-                await source.aclose()
-        sys.stderr.write(f"kindbreak: wrote {count} notifications to {out}\n")
-        return 0
-
-    return asyncio.run(go())
-
-
-# -- the practice commands: log, pause, resume, breathe ----------------------------------------
-
-
-def run_log(
-    paths: Paths,
-    settings: Settings,
-    *,
-    outcome: str,
-    note: str,
-    kind: str | None,
-    clock: Clock | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """``kindbreak log done|skipped``: answer the last prompt, or log a practice on its own."""
-    from kindbreak.practice import log_practice
-
-    clock = clock if clock is not None else SystemClock()
-    ensure_private_dir(paths.data_dir)
-    with Store(paths.db) as store:
-        logged = log_practice(store, outcome=outcome, now_wall=clock.wall(), note=note, kind=kind)
-    (out or sys.stdout).write(logged.confirmation() + "\n")
-    return 0
-
-
-def run_pause(
-    paths: Paths,
-    settings: Settings,
-    duration: str | None,
-    *,
-    clock: Clock | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """``kindbreak pause [DURATION]``: write the pause file a running monitor reads."""
-    from kindbreak.practice import PauseState, parse_duration, pause_message, write_pause
-    from kindbreak.prompting import local_zone
-
-    seconds = parse_duration(duration) if duration is not None else None
-    clock = clock if clock is not None else SystemClock()
-    now = clock.wall()
-    state = PauseState(since_wall=now, until_wall=None if seconds is None else now + seconds)
-    ensure_private_dir(paths.data_dir)
-    write_pause(paths.data_dir, state)
-    (out or sys.stdout).write(pause_message(state, local_zone(settings)) + "\n")
-    return 0
-
-
-def run_resume(paths: Paths, *, out: TextIO | None = None) -> int:
-    from kindbreak.practice import clear_pause
-
-    had = clear_pause(paths.data_dir)
-    text = "Prompts are back on." if had else "Prompts were not paused; nothing to resume."
-    (out or sys.stdout).write(text + "\n")
-    return 0
-
-
-def run_breathe(
-    paths: Paths,
-    settings: Settings,
-    *,
-    minutes: float,
-    rate_bpm: float,
-    with_strap: bool,
-    clock: Clock | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """``kindbreak breathe``: the paced breathing guide, logged as a "breath" practice."""
-    from kindbreak.breathe import BreathPlan, HeartRateFeed, breathe_session
-    from kindbreak.practice import fresh_score
-
-    plan = BreathPlan(minutes=minutes, rate_bpm=rate_bpm)
-    stream = out or sys.stdout
-    feed: HeartRateFeed | None = None
-    if with_strap:
-        if settings.device.address or settings.device.name:
-            source, strap_clock = make_ble_source(paths, settings, None)
-            clock = clock or strap_clock
-            feed = HeartRateFeed(source)
-        else:
-            stream.write(
-                "kindbreak: no strap remembered yet, so no heart rate this time "
-                "(choose one with `kindbreak monitor --device ADDRESS`).\n"
-            )
-    guide_clock: Clock = clock if clock is not None else SystemClock()
-    ensure_private_dir(paths.data_dir)
-    store = Store(paths.db)
-
-    def record(seconds: float) -> None:
-        store.add_practice(
-            wall=guide_clock.wall(),
-            outcome="done",
-            kind="breath",
-            note=f"paced breathing, {plan.rate_bpm:g} a minute",
-            score=fresh_score(store, guide_clock.wall()),
-            duration_s=round(seconds, 1),
-        )
-
-    try:
-        done_s = asyncio.run(breathe_session(plan, guide_clock, stream, record=record, feed=feed))
-    finally:
-        store.close()
-    stream.write(f"Well done: {done_s / 60:.1f} minutes of slow breathing, logged.\n")
-    return 0

@@ -3,14 +3,12 @@
 Every session starts from the last 14 days of calm windows in the store (good quality, scored
 rest or low), summarised by :class:`~kindbreak.signal.baseline.Baseline` (median and MAD); only
 the very first session calibrates from its own first minutes. After each session a snapshot
-goes to the ``baselines`` table, which ``kindbreak baseline`` shows.
+goes to the ``baselines`` table, which ``kindbreak baseline`` shows
+(:mod:`kindbreak.commands.baseline`).
 """
 
 from __future__ import annotations
 
-import sys
-
-from kindbreak.paths import Paths
 from kindbreak.signal.baseline import Baseline, CalmSample
 from kindbreak.store.db import Store
 
@@ -38,40 +36,3 @@ def save_baseline_snapshot(store: Store, now_wall: float, session_id: int) -> No
             n_windows=b.n_windows,
             session_id=session_id,
         )
-
-
-def show_baseline(paths: Paths, *, as_json: bool) -> int:
-    """Show the person's calm baseline and when it was learned (from the store)."""
-    import json
-    from datetime import datetime
-
-    if not paths.db.exists():
-        sys.stdout.write(
-            "No baseline yet: kindbreak learns your calm heart rate and HRV during the first "
-            "minutes of your first monitoring session.\n"
-        )
-        return 0
-    with Store(paths.db, readonly=True) as store:
-        rows = store.query(
-            "SELECT wall, hr_bpm, rmssd_ms, n_windows, session_id FROM baselines"
-            " ORDER BY wall DESC LIMIT 14"
-        )
-    if as_json:
-        sys.stdout.write(json.dumps([dict(r) for r in rows], indent=1) + "\n")
-        return 0
-    if not rows:
-        sys.stdout.write("No baseline learned yet: it is learned during your first session.\n")
-        return 0
-    latest = rows[0]
-    when = datetime.fromtimestamp(latest["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
-    sys.stdout.write(
-        f"Your calm baseline: heart rate {latest['hr_bpm']:.0f} bpm, "
-        f"RMSSD {latest['rmssd_ms']:.0f} ms\n"
-        f"  learned {when} from {latest['n_windows']} calm windows\n"
-    )
-    if len(rows) > 1:
-        sys.stdout.write("  earlier:\n")
-        for r in rows[1:]:
-            day = datetime.fromtimestamp(r["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
-            sys.stdout.write(f"    {day}  {r['hr_bpm']:.0f} bpm, RMSSD {r['rmssd_ms']:.0f} ms\n")
-    return 0

@@ -1,7 +1,11 @@
-"""Command line. Imports nothing heavy at start: ``kindbreak --help`` answers at once.
+"""Command line: parses the arguments and hands them, typed, to one module of
+:mod:`kindbreak.commands`. Imports nothing heavy at start: ``kindbreak --help`` answers at once.
 
 Errors from :mod:`kindbreak.errors` become one line and a hint on stderr, with exit status 2
 for bad input or usage and 1 for runtime failures; ``--debug`` shows the traceback.
+
+A new command: a module in ``commands/`` with ``run(ctx, ...)``, and here one ``_add_...``
+function (its arguments and a small handler that calls ``run``), listed in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -10,180 +14,39 @@ import argparse
 import logging
 import math
 import os
-import sys
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 from kindbreak import __version__
-from kindbreak.errors import KindbreakError, UsageError
-
-if TYPE_CHECKING:
-    from kindbreak.config import Settings
-    from kindbreak.paths import Paths
+from kindbreak.commands.context import Context
+from kindbreak.commands.output import Output
+from kindbreak.errors import InputFileError, KindbreakError
 
 log = logging.getLogger("kindbreak")
 
-Handler = Callable[[argparse.Namespace], int]
+Handler = Callable[[argparse.Namespace, Context], int]
 
 
-def _bundled_fixture(name: str) -> Path:
-    """A recording shipped with kindbreak: in the source tree, or installed package data."""
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[2] / "fixtures" / name, here.parent / "data" / name):
-        if candidate.exists():
-            return candidate
-    raise UsageError(
-        f"the bundled recording {name} is missing from this installation",
-        hint="Reinstall kindbreak, or pass a recording: kindbreak monitor --replay FILE --speed 0",
-    )
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as every other error: one line naming the problem, one hint, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        where = self.prog.removeprefix("kindbreak").strip()
+        text = f"{where}: {message}" if where else message
+        self.exit(2, f"kindbreak: {text}\n  hint: see `{self.prog} --help`\n")
 
 
-def _context(args: argparse.Namespace) -> tuple[Paths, Settings]:
-    from kindbreak.config import load_settings
-    from kindbreak.paths import default_paths
+if TYPE_CHECKING:
+    SubParsers: TypeAlias = argparse._SubParsersAction[_Parser]
 
-    paths = default_paths(args.data_dir, args.config_dir)
-    return paths, load_settings(paths.config_file)
-
-
-def _setup_logging(paths: Paths, debug: bool) -> None:
-    from kindbreak.logfile import LogFileHandler
-    from kindbreak.paths import ensure_private_dir
-
-    root = logging.getLogger("kindbreak")
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
-    try:
-        ensure_private_dir(paths.state_dir)
-        root.addHandler(LogFileHandler(paths.log_file))
-    except KindbreakError as exc:
-        # Monitoring goes on without a log file; say so once.
-        sys.stderr.write(f"kindbreak: no log file: {exc}\n")
-    if debug:
-        sh = logging.StreamHandler(sys.stderr)
-        sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        root.addHandler(sh)
-
-
-# -- commands -----------------------------------------------------------------------------------
-
-
-def cmd_analyze(args: argparse.Namespace) -> int:
-    import json
-
-    from kindbreak.errors import InputFileError
-
-    path = Path(args.file)
-    if not path.exists():  # before the heavy imports: a typo answers at once
-        raise InputFileError(path, "no such file")
-
-    from kindbreak.offline.analysis import analyze_file
-    from kindbreak.report.text import analysis_text
-
-    _, settings = _context(args)
-    from kindbreak.app import pipeline_settings
-
-    result = analyze_file(Path(args.file), pipeline_settings(settings), correction=args.correction)
-    if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=1, allow_nan=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(analysis_text(result))
-    return 0
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_demo
-
-    paths, settings = _context(args)
-    _setup_logging(paths, args.debug)
-    recording = Path(args.recording) if args.recording else _bundled_fixture("workday.jsonl")
-    return run_demo(paths, settings, recording, notifier=args.notifier, quiet=args.quiet)
-
-
-def cmd_monitor(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_monitor
-
-    paths, settings = _context(args)
-    _setup_logging(paths, args.debug)
-    return run_monitor(
-        paths,
-        settings,
-        replay=Path(args.replay) if args.replay else None,
-        simulate=args.simulate,
-        speed=args.speed,
-        device=args.device,
-        duration_s=args.duration,
-        notifier=args.notifier,
-        quiet=args.quiet,
-    )
-
-
-def cmd_scan(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_scan
-
-    _, settings = _context(args)
-    return run_scan(args.timeout, args.json, args.details, settings)
-
-
-def cmd_record(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_record
-
-    paths, settings = _context(args)
-    _setup_logging(paths, args.debug)
-    return run_record(
-        paths,
-        settings,
-        device=args.device,
-        out=Path(args.out),
-        duration_s=args.duration,
-        quiet=args.quiet,
-    )
-
-
-def cmd_baseline(args: argparse.Namespace) -> int:
-    from kindbreak.baselines import show_baseline
-
-    paths, _ = _context(args)
-    return show_baseline(paths, as_json=args.json)
-
-
-def cmd_log(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_log
-
-    paths, settings = _context(args)
-    return run_log(paths, settings, outcome=args.outcome, note=args.note, kind=args.kind)
-
-
-def cmd_pause(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_pause
-
-    paths, settings = _context(args)
-    return run_pause(paths, settings, args.duration)
-
-
-def cmd_resume(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_resume
-
-    paths, _ = _context(args)
-    return run_resume(paths)
-
-
-def cmd_breathe(args: argparse.Namespace) -> int:
-    from kindbreak.app import run_breathe
-
-    paths, settings = _context(args)
-    return run_breathe(
-        paths,
-        settings,
-        minutes=args.minutes,
-        rate_bpm=args.rate,
-        with_strap=args.with_strap,
-    )
-
-
+NOTIFIER_HELP = "auto (desktop if available), desktop, plyer or terminal"
 # Kept in step with kindbreak.prompts.library.KINDS (not imported here: --help stays light).
-_PRACTICE_KINDS = ("touch", "breath", "body", "phrase", "humanity", "journal")
+PRACTICE_KINDS = ("touch", "breath", "body", "phrase", "humanity", "journal")
+
+
+# -- argument types -------------------------------------------------------------------------------
 
 
 MAX_OPTION_VALUE = 1e9
@@ -214,43 +77,60 @@ def _data_dir(text: str) -> Path:
     return path
 
 
-# -- parser -------------------------------------------------------------------------------------
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02"
+        ) from None
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors as every other error: one line naming the problem, one hint, exit 2."""
+def _days(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("--days must be at least 1")
+    return n
 
-    def error(self, message: str) -> NoReturn:
-        where = self.prog.removeprefix("kindbreak").strip()
-        text = f"{where}: {message}" if where else message
-        self.exit(2, f"kindbreak: {text}\n  hint: see `{self.prog} --help`\n")
+
+def _when(text: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time; write it as ISO 8601, e.g. 2026-03-02T09:00+01:00"
+        ) from None
+    return dt if dt.tzinfo is not None else dt.astimezone()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
-    common.add_argument(
-        "--data-dir", type=_data_dir, help="where the log lives (default: your user data dir)"
-    )
-    common.add_argument("--config-dir", type=Path, help=argparse.SUPPRESS)
-    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+def _optional_path(text: str | None) -> Path | None:
+    return Path(text) if text else None
 
-    p = _Parser(
-        prog="kindbreak",
-        description="Notice stress rising in your heartbeat and take a kind break.",
-    )
-    p.add_argument("--version", action="version", version=f"kindbreak {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    notifier_help = "auto (desktop if available), desktop, plyer or terminal"
+# -- the commands: arguments and handlers, in the order --help lists them --------------------------
 
+
+def _add_demo(sub: SubParsers, common: _Parser) -> None:
     d = sub.add_parser(
         "demo", parents=[common], help="replay a bundled workday recording end to end"
     )
     d.add_argument("--recording", help=argparse.SUPPRESS)
-    d.add_argument("--notifier", default=None, help=notifier_help)
+    d.add_argument("--notifier", default=None, help=NOTIFIER_HELP)
     d.add_argument("--quiet", action="store_true", help="no progress line")
-    d.set_defaults(func=cmd_demo)
+    d.set_defaults(func=_demo, log_file=True)
 
+
+def _demo(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import demo
+
+    recording = _optional_path(args.recording)
+    return demo.run(ctx, recording=recording, notifier=args.notifier, quiet=args.quiet)
+
+
+def _add_monitor(sub: SubParsers, common: _Parser) -> None:
     m = sub.add_parser(
         "monitor", parents=[common], help="watch your heart rate live and offer breaks"
     )
@@ -265,10 +145,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay speed: 1 = real time, 60 = an hour a minute, 0 = as fast as possible",
     )
     m.add_argument("--duration", type=_positive, metavar="S", help="stop cleanly after S seconds")
-    m.add_argument("--notifier", default=None, help=notifier_help)
+    m.add_argument("--notifier", default=None, help=NOTIFIER_HELP)
     m.add_argument("--quiet", action="store_true", help="no live status line")
-    m.set_defaults(func=cmd_monitor)
+    m.set_defaults(func=_monitor, log_file=True)
 
+
+def _monitor(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import monitor
+
+    return monitor.run(
+        ctx,
+        replay=_optional_path(args.replay),
+        simulate=args.simulate,
+        speed=args.speed,
+        device=args.device,
+        duration_s=args.duration,
+        notifier=args.notifier,
+        quiet=args.quiet,
+    )
+
+
+def _add_analyze(sub: SubParsers, common: _Parser) -> None:
     a = sub.add_parser(
         "analyze",
         parents=[common],
@@ -285,27 +182,64 @@ def build_parser() -> argparse.ArgumentParser:
         help="artifact correction for the whole-recording summary: none (as recorded, like "
         "Kubios' default) or auto (Lipponen & Tarvainen); windows are always corrected",
     )
-    a.set_defaults(func=cmd_analyze)
+    a.set_defaults(func=_analyze)
 
+
+def _analyze(args: argparse.Namespace, ctx: Context) -> int:
+    path = Path(args.file)
+    if not path.exists():  # before the heavy imports and the settings: a typo answers at once
+        raise InputFileError(path, "no such file")
+    from kindbreak.commands import analyze
+
+    return analyze.run(ctx, path, as_json=args.json, correction=args.correction)
+
+
+def _add_scan(sub: SubParsers, common: _Parser) -> None:
     sc = sub.add_parser("scan", parents=[common], help="find heart-rate straps nearby")
     sc.add_argument(
         "--timeout", type=_positive, default=8.0, metavar="S", help="scan for S seconds"
     )
     sc.add_argument("--details", action="store_true", help="connect to read battery and position")
     sc.add_argument("--json", action="store_true", help="print JSON")
-    sc.set_defaults(func=cmd_scan)
+    sc.set_defaults(func=_scan)
 
+
+def _scan(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import scan
+
+    return scan.run(ctx, timeout_s=args.timeout, as_json=args.json, details=args.details)
+
+
+def _add_record(sub: SubParsers, common: _Parser) -> None:
     r = sub.add_parser("record", parents=[common], help="record a strap's raw data to a file")
     r.add_argument("--device", help="address or name (default: your remembered strap)")
     r.add_argument("--out", required=True, metavar="FILE", help="the recording to write (.jsonl)")
     r.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds")
     r.add_argument("--quiet", action="store_true")
-    r.set_defaults(func=cmd_record)
+    r.set_defaults(func=_record, log_file=True)
 
+
+def _record(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import record
+
+    return record.run(
+        ctx, device=args.device, out=Path(args.out), duration_s=args.duration, quiet=args.quiet
+    )
+
+
+def _add_baseline(sub: SubParsers, common: _Parser) -> None:
     b = sub.add_parser("baseline", parents=[common], help="show your calm baseline")
     b.add_argument("--json", action="store_true")
-    b.set_defaults(func=cmd_baseline)
+    b.set_defaults(func=_baseline)
 
+
+def _baseline(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import baseline
+
+    return baseline.run(ctx, as_json=args.json)
+
+
+def _add_log(sub: SubParsers, common: _Parser) -> None:
     lg = sub.add_parser(
         "log",
         parents=[common],
@@ -315,18 +249,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lg.add_argument("outcome", choices=("done", "skipped"))
     lg.add_argument("--note", default="", metavar="TEXT", help="a few words for your log")
-    lg.add_argument("--kind", choices=_PRACTICE_KINDS, help="what you did (default: the prompt's)")
-    lg.set_defaults(func=cmd_log)
+    lg.add_argument("--kind", choices=PRACTICE_KINDS, help="what you did (default: the prompt's)")
+    lg.set_defaults(func=_log)
 
+
+def _log(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import log as log_command
+
+    return log_command.run(ctx, outcome=args.outcome, note=args.note, kind=args.kind)
+
+
+def _add_pause(sub: SubParsers, common: _Parser) -> None:
     pa = sub.add_parser("pause", parents=[common], help="pause prompts (e.g. 30m, 2h, 1h30m)")
     pa.add_argument(
         "duration", nargs="?", metavar="DURATION", help="30m, 2h, 1h30m; none: until resume"
     )
-    pa.set_defaults(func=cmd_pause)
+    pa.set_defaults(func=_pause)
 
+
+def _pause(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import pause
+
+    return pause.run(ctx, duration=args.duration)
+
+
+def _add_resume(sub: SubParsers, common: _Parser) -> None:
     re_ = sub.add_parser("resume", parents=[common], help="end a pause")
-    re_.set_defaults(func=cmd_resume)
+    re_.set_defaults(func=_resume)
 
+
+def _resume(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import resume
+
+    return resume.run(ctx)
+
+
+def _add_breathe(sub: SubParsers, common: _Parser) -> None:
     br = sub.add_parser("breathe", parents=[common], help="a paced breathing guide (logged)")
     br.add_argument("--minutes", type=_positive, default=3.0, metavar="N", help="default 3")
     br.add_argument(
@@ -335,18 +293,130 @@ def build_parser() -> argparse.ArgumentParser:
     br.add_argument(
         "--with-strap", action="store_true", help="show your remembered strap's heart rate"
     )
-    br.set_defaults(func=cmd_breathe)
+    br.set_defaults(func=_breathe)
 
-    _report_commands(sub, common)
+
+def _breathe(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import breathe
+
+    return breathe.run(ctx, minutes=args.minutes, rate_bpm=args.rate, with_strap=args.with_strap)
+
+
+def _add_report(sub: SubParsers, common: _Parser) -> None:
+    r = sub.add_parser(
+        "report",
+        parents=[common],
+        help="review stress against the breaks you took",
+        description="A summary per day of stress, prompts and breaks, and whether breaks "
+        "helped. Without --since: the last N days of your log (default 7).",
+    )
+    r.add_argument("--since", type=_date, metavar="DATE", help="first day (YYYY-MM-DD)")
+    r.add_argument("--days", type=_days, metavar="N", help="number of days (default 7)")
+    r.add_argument(
+        "--html", metavar="FILE", help="write one self-contained HTML page with plots instead"
+    )
+    r.set_defaults(func=_report)
+
+
+def _report(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import report
+
+    return report.run(ctx, since=args.since, days=args.days, html=_optional_path(args.html))
+
+
+def _add_export(sub: SubParsers, common: _Parser) -> None:
+    e = sub.add_parser(
+        "export",
+        parents=[common],
+        help="export windows as CSV, or beat intervals as RR text (Kubios)",
+    )
+    e.add_argument(
+        "--format",
+        choices=("csv", "rr"),
+        default="csv",
+        help="csv: windows with markers; rr: one interval in ms per line (default csv)",
+    )
+    e.add_argument("--out", metavar="FILE", help="write here (0600) instead of to stdout")
+    e.add_argument(
+        "--session",
+        type=int,
+        metavar="ID",
+        help="only this session (rr: default the latest session with beats)",
+    )
+    e.set_defaults(func=_export)
+
+
+def _export(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import export
+
+    return export.run(
+        ctx, format=args.format, out=_optional_path(args.out), session_id=args.session
+    )
+
+
+def _add_import(sub: SubParsers, common: _Parser) -> None:
+    i = sub.add_parser(
+        "import",
+        parents=[common],
+        help="bring past recordings into the log (FIT, RR text/CSV, kindbreak .jsonl)",
+        description="Run past recordings through the same pipeline as monitor and store them. "
+        "Reads Garmin FIT files with HRV, RR text and CSV exports (Elite HRV, Polar, Kubios) "
+        "and kindbreak recordings. Importing a file twice adds nothing.",
+    )
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument(
+        "--start",
+        type=_when,
+        metavar="TIME",
+        help="when the recording started (ISO 8601), for files that do not say",
+    )
+    i.set_defaults(func=_import)
+
+
+def _import(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import import_
+
+    start = args.start.timestamp() if args.start is not None else None
+    return import_.run(ctx, files=[Path(name) for name in args.files], start_wall=start)
+
+
+COMMANDS = (
+    _add_demo,
+    _add_monitor,
+    _add_analyze,
+    _add_scan,
+    _add_record,
+    _add_baseline,
+    _add_log,
+    _add_pause,
+    _add_resume,
+    _add_breathe,
+    _add_report,
+    _add_export,
+    _add_import,
+)
+
+
+# -- the parser and main ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--data-dir", type=_data_dir, help="where the log lives (default: your user data dir)"
+    )
+    common.add_argument("--config-dir", type=Path, help=argparse.SUPPRESS)
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+
+    p = _Parser(
+        prog="kindbreak",
+        description="Notice stress rising in your heartbeat and take a kind break.",
+    )
+    p.add_argument("--version", action="version", version=f"kindbreak {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(sub, common)
     return p
-
-
-def _report_commands(
-    sub: argparse._SubParsersAction[_Parser], common: argparse.ArgumentParser
-) -> None:
-    from kindbreak.report.commands import add_commands
-
-    add_commands(sub, common)
 
 
 def _first_kindbreak_error(group: BaseExceptionGroup[BaseException]) -> KindbreakError | None:
@@ -360,17 +430,30 @@ def _first_kindbreak_error(group: BaseExceptionGroup[BaseException]) -> Kindbrea
     return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _context(args: argparse.Namespace, output: Output) -> Context:
+    from kindbreak.paths import default_paths
+
+    ctx = Context(default_paths(args.data_dir, args.config_dir), output)
+    if getattr(args, "log_file", False):
+        from kindbreak.app import setup_logging
+
+        setup_logging(ctx.paths, args.debug, output)
+    return ctx
+
+
+def main(argv: Sequence[str] | None = None, output: Output | None = None) -> int:
     os.umask(0o077)  # health data: everything we create is the user's alone
+    output = output if output is not None else Output()
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
+    handler: Handler | None = getattr(args, "func", None)
+    if handler is None:
         parser.print_help()
         return 2
     args.debug = getattr(args, "debug", False)
     try:
         try:
-            return int(args.func(args))
+            return int(handler(args, _context(args, output)))
         except BaseExceptionGroup as group:
             # A task of a session's TaskGroup failed: report the error it raised, not the group.
             raise _first_kindbreak_error(group) or group from group
@@ -381,16 +464,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         if log.handlers:  # the commands that keep a log file record their errors there too
             log.error("%s", exc)
-        sys.stderr.write(f"kindbreak: {exc}\n")
-        if exc.hint:
-            sys.stderr.write(f"  hint: {exc.hint}\n")
+        output.error(exc)
         return exc.exit_status
     except BrokenPipeError:
         # Output piped into `head` and the like: not an error.
-        sys.stderr.close()
+        output.err.close()
         return 0
     except KeyboardInterrupt:
-        sys.stderr.write("\nkindbreak: stopped\n")
+        output.say("\nkindbreak: stopped")
         return 130
 
 

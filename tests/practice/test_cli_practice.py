@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kindbreak.app import run_breathe
 from kindbreak.cli import main
 from kindbreak.clock import SystemClock, VirtualClock
+from kindbreak.commands import breathe
+from kindbreak.commands.context import Context
+from kindbreak.commands.output import Output
 from kindbreak.paths import Paths
 from kindbreak.practice import parse_duration, read_pause
 from kindbreak.signal.detector import DetectorEvent, EventKind
@@ -146,14 +148,12 @@ def test_breathe_on_a_virtual_clock_records_its_duration(paths: Paths) -> None:
     out = StringIO()
     clock = VirtualClock(wall_start_s=1_772_000_000.0)
     assert (
-        run_breathe(
-            paths,
-            make_settings(),
+        breathe.run(
+            Context(paths, Output(out=out), given_settings=make_settings()),
             minutes=2.0,
             rate_bpm=6.0,
             with_strap=False,
             clock=clock,
-            out=out,
         )
         == 0
     )
@@ -168,8 +168,12 @@ def test_breathe_on_a_virtual_clock_records_its_duration(paths: Paths) -> None:
 def test_breathe_with_strap_but_none_remembered_does_not_block(paths: Paths) -> None:
     out = StringIO()
     clock = VirtualClock()
-    run_breathe(
-        paths, make_settings(), minutes=1.0, rate_bpm=10.0, with_strap=True, clock=clock, out=out
+    breathe.run(
+        Context(paths, Output(out=out), given_settings=make_settings()),
+        minutes=1.0,
+        rate_bpm=10.0,
+        with_strap=True,
+        clock=clock,
     )
     assert "no strap remembered" in out.getvalue()
     assert practices(paths)[0]["duration_s"] == 60.0

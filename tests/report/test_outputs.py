@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import base64
 import csv
 import io
@@ -17,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from kindbreak.cli import build_parser, main
+from kindbreak.commands import export
+from kindbreak.commands.context import Context
 from kindbreak.errors import UsageError
 from kindbreak.offline.importer import import_file
-from kindbreak.report.commands import add_commands
+from kindbreak.paths import default_paths
 from kindbreak.report.export import pick_session, write_rr, write_windows_csv
 from kindbreak.report.html import render_html, write_html
 from kindbreak.report.model import EMPTY_MESSAGE, build_report
@@ -29,19 +31,8 @@ from kindbreak.store.db import Store
 from .builder import Built
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path)
-    common.add_argument("--config-dir", type=Path)
-    common.add_argument("--debug", action="store_true")
-    p = argparse.ArgumentParser(prog="kindbreak")
-    add_commands(p.add_subparsers(dest="command"), common)
-    return p
-
-
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    args = _parser().parse_args(argv)
-    code = args.func(args)
+    code = main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -111,7 +102,7 @@ def test_export_cli_writes_private_files(
     )
     assert code == 0 and _private(rr)
     with pytest.raises(UsageError, match="no session 99"):
-        _run(["export", "--format", "rr", "--session", "99", "--data-dir", data], capsys)
+        export.run(Context(default_paths(Path(data))), format="rr", out=None, session_id=99)
 
 
 # -- HTML ----------------------------------------------------------------------------------------
@@ -187,13 +178,14 @@ def test_report_and_import_commands(
 
 def test_bad_arguments_are_usage_errors() -> None:
     with pytest.raises(SystemExit) as exc:
-        _parser().parse_args(["report", "--since", "March"])
+        build_parser().parse_args(["report", "--since", "March"])
     assert exc.value.code == 2
 
 
 def test_commands_module_imports_nothing_heavy() -> None:
     code = (
-        "import sys, kindbreak.report.commands\n"
+        "import sys, kindbreak.commands.report, kindbreak.commands.export\n"
+        "import kindbreak.commands.import_\n"
         "heavy = [m for m in ('numpy', 'matplotlib', 'rich', 'fitdecode', 'scipy')"
         " if m in sys.modules]\n"
         "assert not heavy, heavy\n"

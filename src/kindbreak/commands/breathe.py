@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from kindbreak.clock import Clock
+from kindbreak.commands.context import Context
 from kindbreak.stream import HeartRateSource, Notification
 
 log = logging.getLogger("kindbreak")
@@ -205,4 +206,55 @@ async def breathe_session(
     return done_s
 
 
-__all__ = ["BreathPlan", "HeartRateFeed", "breathe_session", "guide", "render"]
+def run(
+    ctx: Context,
+    *,
+    minutes: float,
+    rate_bpm: float,
+    with_strap: bool,
+    clock: Clock | None = None,
+) -> int:
+    """``kindbreak breathe``: the paced breathing guide, logged as a "breath" practice."""
+    from kindbreak.app import make_ble_source
+    from kindbreak.clock import SystemClock
+    from kindbreak.paths import ensure_private_dir
+    from kindbreak.practice import fresh_score
+    from kindbreak.store.db import Store
+
+    plan = BreathPlan(minutes=minutes, rate_bpm=rate_bpm)
+    settings = ctx.settings
+    stream = ctx.output.out
+    feed: HeartRateFeed | None = None
+    if with_strap:
+        if settings.device.address or settings.device.name:
+            source, strap_clock = make_ble_source(ctx.paths, settings, None)
+            clock = clock or strap_clock
+            feed = HeartRateFeed(source)
+        else:
+            ctx.output.print(
+                "kindbreak: no strap remembered yet, so no heart rate this time "
+                "(choose one with `kindbreak monitor --device ADDRESS`)."
+            )
+    guide_clock: Clock = clock if clock is not None else SystemClock()
+    ensure_private_dir(ctx.paths.data_dir)
+    store = Store(ctx.paths.db)
+
+    def record(seconds: float) -> None:
+        store.add_practice(
+            wall=guide_clock.wall(),
+            outcome="done",
+            kind="breath",
+            note=f"paced breathing, {plan.rate_bpm:g} a minute",
+            score=fresh_score(store, guide_clock.wall()),
+            duration_s=round(seconds, 1),
+        )
+
+    try:
+        done_s = asyncio.run(breathe_session(plan, guide_clock, stream, record=record, feed=feed))
+    finally:
+        store.close()
+    ctx.output.print(f"Well done: {done_s / 60:.1f} minutes of slow breathing, logged.")
+    return 0
+
+
+__all__ = ["BreathPlan", "HeartRateFeed", "breathe_session", "guide", "render", "run"]

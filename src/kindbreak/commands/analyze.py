@@ -1,0 +1,63 @@
+"""``kindbreak analyze FILE``: offline analysis of a recording, RR text or CSV."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kindbreak.commands.context import Context
+
+if TYPE_CHECKING:
+    from kindbreak.offline.analysis import Analysis
+
+
+def run(ctx: Context, path: Path, *, as_json: bool, correction: str) -> int:
+    from kindbreak.app import pipeline_settings
+    from kindbreak.offline.analysis import analyze_file
+
+    result = analyze_file(path, pipeline_settings(ctx.settings), correction=correction)
+    if as_json:
+        ctx.output.json(result.to_json())
+    else:
+        ctx.output.write(analysis_text(result))
+    return 0
+
+
+def _dur(seconds: float) -> str:
+    m = round(seconds / 60.0)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
+def _f(x: float | None, fmt: str) -> str:
+    return "-" if x is None or not math.isfinite(x) else format(x, fmt)
+
+
+def analysis_text(a: Analysis) -> str:
+    from kindbreak.offline.analysis import summary
+
+    s = summary(a)
+    lines = [f"{a.path}", f"  beats {s['n_beats']}, {_dur(s.get('duration_s') or 0.0)}"]
+    if s["n_beats"]:
+        lines.append(
+            f"  mean HR {_f(s['mean_hr_bpm'], '.1f')} bpm, "
+            f"mean RR {_f(s['mean_rr_ms'], '.1f')} ms, "
+            f"SDNN {_f(s['sdnn_ms'], '.1f')} ms, RMSSD {_f(s['rmssd_ms'], '.1f')} ms, "
+            f"pNN50 {_f(s['pnn50_pct'], '.1f')} %"
+        )
+        lines.append(
+            f"  LF {_f(s['lf_ms2'], '.0f')} ms², HF {_f(s['hf_ms2'], '.0f')} ms², "
+            f"LF/HF {_f(s['lf_hf'], '.2f')}, stress index {_f(s['stress_index'], '.1f')}, "
+            f"artifacts {_f(s['artifact_pct'], '.1f')} %"
+        )
+    good = [w for w in a.windows if w.score is not None]
+    lines.append(f"  windows {len(a.windows)} ({len(good)} scored)")
+    for e in a.episodes:
+        lines.append(
+            f"  stress episode {_dur(e.start_s)} to {_dur(e.end_s)}, peak {e.peak_score:.0f}, "
+            f"prompt at {_dur(e.prompt_s)}"
+        )
+    if not a.episodes:
+        lines.append("  no stress episodes")
+    lines.extend(f"  note: {n}" for n in a.notes)
+    return "\n".join(lines) + "\n"

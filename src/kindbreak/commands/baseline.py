@@ -1,0 +1,43 @@
+"""``kindbreak baseline``: the person's calm baseline and when it was learned (from the log)."""
+
+from __future__ import annotations
+
+from kindbreak.commands.context import Context
+
+
+def run(ctx: Context, *, as_json: bool) -> int:
+    from datetime import datetime
+
+    from kindbreak.store.db import Store
+
+    out = ctx.output
+    if not ctx.paths.db.exists():
+        out.print(
+            "No baseline yet: kindbreak learns your calm heart rate and HRV during the first "
+            "minutes of your first monitoring session."
+        )
+        return 0
+    with Store(ctx.paths.db, readonly=True) as store:
+        rows = store.query(
+            "SELECT wall, hr_bpm, rmssd_ms, n_windows, session_id FROM baselines"
+            " ORDER BY wall DESC LIMIT 14"
+        )
+    if as_json:
+        out.json([dict(r) for r in rows])
+        return 0
+    if not rows:
+        out.print("No baseline learned yet: it is learned during your first session.")
+        return 0
+    latest = rows[0]
+    when = datetime.fromtimestamp(latest["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    out.print(
+        f"Your calm baseline: heart rate {latest['hr_bpm']:.0f} bpm, "
+        f"RMSSD {latest['rmssd_ms']:.0f} ms"
+    )
+    out.print(f"  learned {when} from {latest['n_windows']} calm windows")
+    if len(rows) > 1:
+        out.print("  earlier:")
+        for r in rows[1:]:
+            day = datetime.fromtimestamp(r["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
+            out.print(f"    {day}  {r['hr_bpm']:.0f} bpm, RMSSD {r['rmssd_ms']:.0f} ms")
+    return 0

@@ -1,0 +1,69 @@
+"""``kindbreak demo``: replay the bundled workday into a fresh demo log, with real prompts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kindbreak.commands.context import Context
+from kindbreak.errors import UsageError
+
+DEMO_RECORDING = "workday.jsonl"
+DEMO_SEED = 7
+
+
+def bundled_fixture(name: str) -> Path:
+    """A recording shipped with kindbreak: in the source tree, or installed package data."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[3] / "fixtures" / name, here.parents[1] / "data" / name):
+        if candidate.exists():
+            return candidate
+    raise UsageError(
+        f"the bundled recording {name} is missing from this installation",
+        hint="Reinstall kindbreak, or pass a recording: kindbreak monitor --replay FILE --speed 0",
+    )
+
+
+def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bool) -> int:
+    """Replay the bundled workday as fast as the machine allows into a fresh demo log."""
+    import asyncio
+    import math
+    import shutil
+    import time
+
+    from kindbreak import app
+    from kindbreak.paths import Paths, ensure_private_dir
+    from kindbreak.report.text import session_summary
+
+    recording = recording if recording is not None else bundled_fixture(DEMO_RECORDING)
+    settings = ctx.settings
+    demo_dir = ctx.paths.data_dir / "demo"
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)
+    ensure_private_dir(demo_dir)
+    paths = Paths(data_dir=demo_dir, config_dir=ctx.paths.config_dir, state_dir=ctx.paths.state_dir)
+    source, clock = app.make_replay(recording, math.inf)
+    out = ctx.output
+    out.say(f"kindbreak demo: replaying {recording.name} ({source.info.name}) into {demo_dir}")
+    t0 = time.perf_counter()
+    report = asyncio.run(
+        app.run_session(
+            paths=paths,
+            settings=settings,
+            source=source,
+            clock=clock,
+            source_kind="demo",
+            notifier_kind=notifier or settings.prompts.notifier,
+            quiet=quiet,
+            duration_s=None,
+            total_s=app.recording_duration_s(recording),
+            stream=out.err,
+            seed=DEMO_SEED,
+        )
+    )
+    out.say_block(session_summary(report))
+    out.say(f"demo finished in {time.perf_counter() - t0:.1f} s of wall time; log: {paths.db}")
+    out.say(
+        f"Look back at it: kindbreak report --data-dir {demo_dir} "
+        "(add --html report.html for the full page)"
+    )
+    return 0

@@ -1,0 +1,65 @@
+"""``kindbreak monitor``: watch live (a strap, a replayed recording or the simulator) and offer
+breaks; the session summary at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kindbreak.commands.context import Context
+
+if TYPE_CHECKING:
+    from kindbreak.clock import Clock
+    from kindbreak.stream import HeartRateSource
+
+
+def run(
+    ctx: Context,
+    *,
+    replay: Path | None,
+    simulate: bool,
+    speed: float,
+    device: str | None,
+    duration_s: float | None,
+    notifier: str | None,
+    quiet: bool,
+) -> int:
+    import asyncio
+
+    from kindbreak import app
+    from kindbreak.paths import ensure_private_dir
+    from kindbreak.report.text import session_summary
+
+    paths, settings = ctx.paths, ctx.settings
+    ensure_private_dir(paths.data_dir)
+    source: HeartRateSource
+    clock: Clock
+    total: float | None
+    if replay is not None:
+        source, clock = app.make_replay(replay, speed)
+        kind = "replay"
+        total = app.recording_duration_s(replay)
+    elif simulate:
+        source, clock = app.make_simulator(speed, duration_s)
+        kind = "simulator"
+        total = duration_s
+    else:
+        source, clock = app.make_ble_source(paths, settings, device)
+        kind = "ble"
+        total = None
+    report = asyncio.run(
+        app.run_session(
+            paths=paths,
+            settings=settings,
+            source=source,
+            clock=clock,
+            source_kind=kind,
+            notifier_kind=notifier or settings.prompts.notifier,
+            quiet=quiet,
+            duration_s=duration_s,
+            total_s=total,
+            stream=ctx.output.err,
+        )
+    )
+    ctx.output.say_block(session_summary(report))
+    return 0
