@@ -2,8 +2,8 @@
 
 Two engines compute the same :class:`Markers`:
 
-* :func:`compute_markers`, the vectorised engine the pipeline runs for every sliding window
-  (about 0.3 ms per 5-minute window);
+* :func:`compute_markers`, the numpy engine (band powers from
+  :mod:`kindbreak.signal.spectrum`, which also computes them for many windows at once);
 * :func:`neurokit_markers`, the same quantities through NeuroKit2 (``nk.hrv_time``), kept as
   the reference the tests and ``benchmarks/`` compare against (about 20 ms per window, and a
   5 s import). NeuroKit2 is imported here and nowhere else.
@@ -57,13 +57,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from kindbreak.signal.spectrum import band_powers_many
 
-INTERPOLATION_HZ = 4.0
-SPECTRUM_POINTS_PER_HZ = 300
-WELCH_SEGMENT_S = 300.0
-MIN_FREQUENCY_WINDOW_S = 120.0
-BANDS_HZ = {"vlf": (0.0, 0.04), "lf": (0.04, 0.15), "hf": (0.15, 0.4)}
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,38 +146,10 @@ def stress_index(rr_ms: FloatArray) -> float:
 
 
 def band_powers(rr_ms: FloatArray, t_s: FloatArray) -> tuple[float, float, float]:
-    """VLF, LF and HF power (ms^2) of the RR series sampled at beat times ``t_s``."""
-    from scipy.integrate import trapezoid  # np.trapezoid is numpy 2 only; numpy 1.26 is allowed
-    from scipy.interpolate import CubicSpline
-    from scipy.signal import welch
-
-    duration = float(t_s[-1] - t_s[0]) if t_s.size else 0.0
-    if rr_ms.size < 4 or duration < MIN_FREQUENCY_WINDOW_S:
-        return math.nan, math.nan, math.nan
-    increasing = np.concatenate(([True], np.diff(t_s) > 0))
-    if not increasing.all():  # beat times from a corrected or re-anchored chain
-        t_s, rr_ms = t_s[increasing], rr_ms[increasing]
-        if rr_ms.size < 4:
-            return math.nan, math.nan, math.nan
-    grid = np.arange(t_s[0], t_s[-1], 1.0 / INTERPOLATION_HZ)
-    series = CubicSpline(t_s, rr_ms)(grid)
-    series = series - series.mean()
-    nperseg = min(series.size, int(WELCH_SEGMENT_S * INTERPOLATION_HZ))
-    nfft = max(nperseg, int(SPECTRUM_POINTS_PER_HZ * INTERPOLATION_HZ))
-    freqs, psd = welch(
-        series,
-        fs=INTERPOLATION_HZ,
-        window="hann",
-        nperseg=nperseg,
-        noverlap=nperseg // 2,
-        nfft=nfft,
-        detrend="constant",
-    )
-    out = []
-    for lo, hi in BANDS_HZ.values():
-        mask = (freqs >= lo) & (freqs < hi)
-        out.append(float(trapezoid(psd[mask], freqs[mask])))
-    return out[0], out[1], out[2]
+    """VLF, LF and HF power (ms^2) of the RR series sampled at beat times ``t_s`` (see
+    :mod:`kindbreak.signal.spectrum`, which computes them for many windows at once)."""
+    vlf, lf, hf = band_powers_many([(rr_ms, t_s)])[0]
+    return float(vlf), float(lf), float(hf)
 
 
 def compute_markers(

@@ -1,0 +1,147 @@
+"""The numpy band powers against the scipy estimate they replace (CubicSpline + welch).
+
+The reference below is the previous implementation, line for line: the numbers must stay the
+same to floating-point rounding for windows of every shape the pipeline makes (short, 2-5 min,
+longer than one Welch segment, a whole recording solved in blocks, beat times that do not
+increase).
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.integrate import trapezoid
+from scipy.interpolate import CubicSpline
+from scipy.signal import welch
+
+from kindbreak.signal.spectrum import (
+    BANDS_HZ,
+    band_powers_many,
+    band_powers_ranges,
+    solve_tridiagonal,
+)
+
+REL = 1e-9
+
+
+def scipy_band_powers(rr_ms: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    duration = float(t_s[-1] - t_s[0]) if t_s.size else 0.0
+    if rr_ms.size < 4 or duration < 120.0:
+        return np.full(3, math.nan)
+    increasing = np.concatenate(([True], np.diff(t_s) > 0))
+    t_s, rr_ms = t_s[increasing], rr_ms[increasing]
+    grid = np.arange(t_s[0], t_s[-1], 0.25)
+    series = CubicSpline(t_s, rr_ms)(grid)
+    series = series - series.mean()
+    nperseg = min(series.size, 1200)
+    nfft = max(nperseg, 1200)
+    freqs, psd = welch(
+        series,
+        fs=4.0,
+        window="hann",
+        nperseg=nperseg,
+        noverlap=nperseg // 2,
+        nfft=nfft,
+        detrend="constant",
+    )
+    out = []
+    for lo, hi in BANDS_HZ.values():
+        mask = (freqs >= lo) & (freqs < hi)
+        out.append(float(trapezoid(psd[mask], freqs[mask])))
+    return np.array(out)
+
+
+def series(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    k = np.arange(n)
+    rr = (
+        60000 / (66 + 4 * np.sin(2 * np.pi * k / 3000))
+        + 40 * np.sin(2 * np.pi * k / 4.3)
+        + 25 * np.sin(2 * np.pi * k / 11)
+        + rng.normal(0, 12, n)
+    )
+    rr = np.round(rr, 1)
+    return rr, np.cumsum(rr) / 1000.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sliding_windows_equal_scipy(seed: int) -> None:
+    rr, t = series(3000, seed)
+    lo, hi = [], []
+    for end in np.arange(300.0, t[-1], 30.0):
+        inside = np.flatnonzero((t > end - 300.0) & (t <= end))
+        lo.append(inside[0])
+        hi.append(inside[-1] + 1)
+    got = band_powers_ranges(rr, t, np.array(lo), np.array(hi))
+    want = np.array([scipy_band_powers(rr[a:b], t[a:b]) for a, b in zip(lo, hi, strict=True)])
+    assert len(lo) > 50
+    np.testing.assert_allclose(got, want, rtol=REL)
+
+
+@pytest.mark.parametrize(
+    ("n", "what"),
+    [
+        (3, "too few beats: nan"),
+        (100, "under 120 s: nan"),
+        (150, "just over 120 s: one short segment"),
+        (600, "over 300 s: two Welch segments"),
+        (40_000, "a whole recording: slopes solved in blocks, segments in batches"),
+    ],
+)
+def test_series_of_every_length_equal_scipy(n: int, what: str) -> None:
+    rr, t = series(n, 5)
+    got = band_powers_many([(rr, t)])[0]
+    want = scipy_band_powers(rr, t)
+    np.testing.assert_allclose(got, want, rtol=REL, err_msg=what)
+
+
+def test_times_that_do_not_increase_are_left_out_as_before() -> None:
+    rr, t = series(400, 2)
+    t = t.copy()
+    t[200] = t[199]  # a beat at the same time as the one before
+    t[300] = t[299] - 0.1
+    got = band_powers_many([(rr, t)])[0]
+    np.testing.assert_allclose(got, scipy_band_powers(rr, t), rtol=REL)
+
+
+def test_windows_with_gaps_and_mixed_lengths_in_one_batch() -> None:
+    rr, t = series(2000, 9)
+    t = t.copy()
+    t[1000:] += 90.0  # contact lost for 90 s
+    pieces = [(rr[a:b], t[a:b]) for a, b in [(0, 350), (900, 1250), (1100, 1200), (10, 900)]]
+    got = band_powers_many(pieces)
+    want = np.array([scipy_band_powers(r, tt) for r, tt in pieces])
+    np.testing.assert_allclose(got, want, rtol=REL)
+    assert np.isnan(got[2]).all()
+
+
+def test_tridiagonal_solve_of_many_systems_at_once() -> None:
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 4, 5, 17, 64, 1001):
+        sub, sup = rng.random(n), rng.random(n)
+        diag = 2.5 + rng.random(n)
+        sub[0] = sup[-1] = 0.0
+        sub[n // 2] = 0.0  # two independent systems
+        if n > 1:
+            sup[n // 2 - 1] = 0.0
+        rhs = rng.normal(size=n)
+        dense = np.diag(diag) + np.diag(sub[1:], -1) + np.diag(sup[:-1], 1)
+        np.testing.assert_allclose(
+            solve_tridiagonal(sub, diag, sup, rhs), np.linalg.solve(dense, rhs), rtol=1e-12
+        )
+
+
+def test_hrv_does_not_import_scipy() -> None:
+    code = (
+        "import sys, numpy as np\n"
+        "from kindbreak.signal.hrv import compute_markers\n"
+        "rr = 800 + 50 * np.sin(np.arange(400) / 3)\n"
+        "assert compute_markers(rr).lf_ms2 > 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'neurokit2')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
