@@ -21,9 +21,10 @@ import pytest
 from kindbreak.devices.recording import RecordingHeader, RecordingReader
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
 from kindbreak.stream import LinkState, Notification, StateEvent
-from shared_data import shared_or_skip
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+DEMO = REPO / "src" / "kindbreak" / "data"  # workday.jsonl ships inside the package
 NAMES = ("workday", "short", "contact-loss", "hr-only")
 
 # Measured by make_fixtures.py (see fixtures/README.md).
@@ -35,9 +36,14 @@ WORKDAY_STRESS_HR = 72.19
 HR_MARGIN_BPM = 0.5
 
 
+def where(name: str) -> Path:
+    """A built file: the demo recording in the package, the rest in fixtures/."""
+    return DEMO / name if name == "workday.jsonl" else FIXTURES / name
+
+
 class Decoded:
     def __init__(self, name: str) -> None:
-        reader = RecordingReader(FIXTURES / f"{name}.jsonl")
+        reader = RecordingReader(where(f"{name}.jsonl"))
         self.header: RecordingHeader = reader.header
         self.items = list(reader)
         self.notes: list[tuple[float, HeartRateMeasurement, bytes]] = [
@@ -87,7 +93,7 @@ def test_every_payload_parses_and_the_header_names_the_source(name: str) -> None
     assert d.notes, name
     times = [i.t_s for i in d.items]
     assert times == sorted(times)
-    assert (FIXTURES / f"{name}.jsonl").stat().st_size < 1_000_000
+    assert where(f"{name}.jsonl").stat().st_size < 1_000_000
 
 
 def test_workday_is_a_chest_strap_session_of_60_to_75_minutes() -> None:
@@ -260,14 +266,13 @@ def test_hr_only_is_a_watch_broadcasting_heart_rate_without_rr() -> None:
 
 
 def test_make_fixtures_regenerates_every_file_byte_identically(tmp_path: Path) -> None:
-    shared_or_skip("data", "stress-predict")
     spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["make_fixtures"] = module
     try:
         spec.loader.exec_module(module)
-        module.build_all(tmp_path)
+        module.build_all(tmp_path)  # reads tests/data/stress-predict
     finally:
         del sys.modules["make_fixtures"]
     made = sorted(p.name for p in tmp_path.iterdir())
@@ -275,4 +280,4 @@ def test_make_fixtures_regenerates_every_file_byte_identically(tmp_path: Path) -
         [f"{n}.jsonl" for n in NAMES] + ["workday.labels.csv", "contact-loss.events.json"]
     )
     for name in made:
-        assert (tmp_path / name).read_bytes() == (FIXTURES / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == where(name).read_bytes(), name

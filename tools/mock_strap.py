@@ -29,7 +29,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--name", default="Polar H10 7E3A1B2C")
     ap.add_argument("--address", default="A0:9E:1A:7E:3A:1B")
-    ap.add_argument("--recording", type=Path, default=ROOT / "fixtures" / "workday.jsonl")
+    demo = ROOT / "src" / "kindbreak" / "data" / "workday.jsonl"
+    ap.add_argument("--recording", type=Path, default=demo)
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 # Re-exported for the core tests.
-from shared_data import REPO, SHARED, shared_or_skip  # noqa: F401
+from bundled_data import KUBIOS_RR, REPO
 
 # -- synthetic beats and recordings -------------------------------------------------------------
 
@@ -88,16 +88,14 @@ json.dump({k: neurokit_markers(np.asarray(v, dtype=float)).as_dict() for k, v in
 
 
 def neurokit_series() -> dict[str, list[float]]:
-    """The series compared with NeuroKit2: the Kubios sample (when ../shared is there) and a
-    seeded synthetic one (600 beats around 850 ms with a slow oscillation)."""
+    """The series compared with NeuroKit2: the Kubios sample and a seeded synthetic one (600
+    beats around 850 ms with a slow oscillation)."""
     import math
     import random
 
     rng = random.Random(2024)
     out = {"synthetic": [rng.gauss(850.0, 45.0) + 30.0 * math.sin(i / 4.0) for i in range(600)]}
-    kubios = SHARED / "data" / "kubios-sample" / "rr_ms.txt"
-    if kubios.exists():
-        out["kubios"] = [float(x) for x in kubios.read_text().split()]
+    out["kubios"] = [float(x) for x in KUBIOS_RR.read_text().split()]
     return out
 
 

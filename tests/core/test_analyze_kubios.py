@@ -15,14 +15,14 @@ from kindbreak.stream import DeviceInfo
 
 from .support import (
     CALM_THEN_STRESS,
+    KUBIOS_RR,
     STRESS_START_S,
     neurokit_series,
     notifications_from_rr,
-    shared_or_skip,
     synthetic_rr,
 )
 
-# Kubios HRV Standard 3.1 on ../shared/data/kubios-sample (artifact correction: none).
+# Kubios HRV Standard 3.1 on tests/data/kubios-sample (artifact correction: none).
 KUBIOS = {
     "mean_rr_ms": 707.5437,
     "sdnn_ms": 92.7945,
@@ -59,10 +59,6 @@ WINDOW_KEYS = {
 EPISODE_KEYS = {"start_s", "end_s", "peak_score"}
 
 
-def kubios_rr_path() -> Path:
-    return shared_or_skip("data", "kubios-sample", "rr_ms.txt")
-
-
 def run_json(path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
     rc = main(["analyze", str(path), "--json"])
     out, err = capsys.readouterr()
@@ -77,7 +73,7 @@ def kubios_json() -> dict:
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        rc = main(["analyze", str(kubios_rr_path()), "--json"])
+        rc = main(["analyze", str(KUBIOS_RR), "--json"])
     assert rc == 0
     return json.loads(buf.getvalue())
 
@@ -180,8 +176,6 @@ def test_markers_equal_neurokit(name: str, neurokit_reference: dict[str, dict[st
 
     from kindbreak.signal.hrv import compute_markers
 
-    if name == "kubios":
-        kubios_rr_path()  # skip on a laptop without ../shared, fail on CI
     rr = np.asarray(neurokit_series()[name])
     ours = compute_markers(rr)
     ref = neurokit_reference[name]

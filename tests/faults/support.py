@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shared_data import REPO
+from bundled_data import REPO
 
 FIXTURES = REPO / "fixtures"
 IS_ROOT = os.geteuid() == 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bundled_data import KUBIOS_RR
 from kindbreak.signal.artifacts import BeatKind, Correction, classify_beats, correct_rr
 from kindbreak.signal.hrv import compute_markers
-from shared_data import shared_or_skip
 
 
 def clean_series(seed: int, n: int = 400) -> np.ndarray:
@@ -71,7 +71,7 @@ def test_clean_series_is_left_alone() -> None:
 def test_kubios_sample_few_flags() -> None:
     """Real clean ECG with high variability: only a handful of real long intervals look
     like artifacts (which is why the user can choose correction "none", as Kubios)."""
-    rr = np.loadtxt(shared_or_skip("data", "kubios-sample", "rr_ms.txt"))
+    rr = np.loadtxt(KUBIOS_RR)
     out = correct_rr(rr)
     assert out.corrected_share < 0.015
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bundled_data import KUBIOS_RR
 from kindbreak.signal.hrv import compute_markers
-from shared_data import shared_or_skip
 
 KUBIOS = {
     "mean_rr_ms": 707.5437,
@@ -31,7 +31,7 @@ KUBIOS = {
 
 @pytest.fixture(scope="module")
 def rr() -> np.ndarray:
-    return np.loadtxt(shared_or_skip("data", "kubios-sample", "rr_ms.txt"))
+    return np.loadtxt(KUBIOS_RR)
 
 
 @pytest.mark.parametrize("name", ["mean_rr_ms", "sdnn_ms", "mean_hr_bpm", "rmssd_ms"])

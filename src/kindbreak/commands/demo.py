@@ -11,12 +11,13 @@ DEMO_RECORDING = "workday.jsonl"
 DEMO_SEED = 7
 
 
-def bundled_fixture(name: str) -> Path:
-    """A recording shipped with kindbreak: in the source tree, or installed package data."""
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[3] / "fixtures" / name, here.parents[1] / "data" / name):
-        if candidate.exists():
-            return candidate
+def bundled_recording(name: str) -> Path:
+    """A recording shipped inside the package (``kindbreak/data``), installed or in a checkout."""
+    from importlib.resources import files
+
+    candidate = files("kindbreak") / "data" / name
+    if candidate.is_file():
+        return Path(str(candidate))  # a plain file: kindbreak is never imported from a zip
     raise UsageError(
         f"the bundled recording {name} is missing from this installation",
         hint="Reinstall kindbreak, or pass a recording: kindbreak monitor --replay FILE --speed 0",
@@ -34,7 +35,7 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
     from kindbreak.paths import Paths, ensure_private_dir
     from kindbreak.report.text import session_summary
 
-    recording = recording if recording is not None else bundled_fixture(DEMO_RECORDING)
+    recording = recording if recording is not None else bundled_recording(DEMO_RECORDING)
     settings = ctx.settings
     demo_dir = ctx.paths.data_dir / "demo"
     if demo_dir.exists():
@@ -66,4 +67,5 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
         f"Look back at it: kindbreak report --data-dir {demo_dir} "
         "(add --html report.html for the full page)"
     )
+    out.say(f"The recording itself: kindbreak analyze {recording}")
     return 0
