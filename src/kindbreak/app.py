@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from kindbreak.baselines import save_baseline_snapshot, stored_baseline
 from kindbreak.clock import Clock, SystemClock, VirtualClock
 from kindbreak.config import Settings
+from kindbreak.live.baseline import save_baseline_snapshot, stored_baseline
 from kindbreak.paths import Paths, ensure_private_dir
 from kindbreak.signal.pipeline import Pipeline, PipelineSettings
 from kindbreak.store.db import Store
@@ -27,7 +27,7 @@ from kindbreak.stream import HeartRateSource
 
 if TYPE_CHECKING:
     from kindbreak.commands.output import Output
-    from kindbreak.session import SessionReport
+    from kindbreak.live.session import SessionReport
 
 log = logging.getLogger("kindbreak")
 
@@ -111,10 +111,10 @@ async def run_session(
 ) -> SessionReport:
     """One monitoring session, built and wired: the store, the notifier, the sinks; returns
     what happened (the command prints its summary)."""
-    from kindbreak.prompting import PromptSink
-    from kindbreak.scheduling import SessionJobs
-    from kindbreak.session import run_session as stream_session
-    from kindbreak.status import StatusLine
+    from kindbreak.live.jobs import SessionJobs
+    from kindbreak.live.prompt_sink import PromptSink
+    from kindbreak.live.session import run_session as stream_session
+    from kindbreak.live.status import StatusLine
 
     store = Store(paths.db)
     try:

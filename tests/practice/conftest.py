@@ -16,8 +16,8 @@ import pytest
 
 from kindbreak.clock import VirtualClock
 from kindbreak.config import PromptSettings, Settings
+from kindbreak.live.prompt_sink import PromptSink
 from kindbreak.paths import Paths
-from kindbreak.prompting import PromptSink
 from kindbreak.store.db import Store
 
 PROMPTS_TESTS = Path(__file__).resolve().parents[1] / "prompts"

@@ -8,12 +8,12 @@ from io import StringIO
 from typing import Any
 
 from kindbreak.clock import VirtualClock
+from kindbreak.live.jobs import SessionJobs
+from kindbreak.live.prompt_sink import PromptSink
+from kindbreak.live.status import StatusLine
 from kindbreak.paths import Paths
 from kindbreak.practice import PauseState, write_pause
-from kindbreak.prompting import PromptSink
-from kindbreak.scheduling import SessionJobs
 from kindbreak.signal.detector import DetectorEvent, EventKind
-from kindbreak.status import StatusLine
 from kindbreak.store.db import Store
 
 from .conftest import ZONE, FakeNotifier, local_wall, make_settings, make_sink

@@ -13,9 +13,9 @@ import pytest
 
 from kindbreak.devices.fitfile import read_fit_beats
 from kindbreak.errors import InputFileError
+from kindbreak.live.session import window_row
 from kindbreak.offline.analysis import analyze_file
 from kindbreak.offline.importer import file_key, import_file
-from kindbreak.session import window_row
 from kindbreak.store.db import Store
 
 from .builder import DAY1, write_recording

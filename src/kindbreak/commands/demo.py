@@ -32,8 +32,8 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
     import time
 
     from kindbreak import app
+    from kindbreak.live.summary import session_summary
     from kindbreak.paths import Paths, ensure_private_dir
-    from kindbreak.report.text import session_summary
 
     recording = recording if recording is not None else bundled_recording(DEMO_RECORDING)
     settings = ctx.settings

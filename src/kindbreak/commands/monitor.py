@@ -27,8 +27,8 @@ def run(
     import asyncio
 
     from kindbreak import app
+    from kindbreak.live.summary import session_summary
     from kindbreak.paths import ensure_private_dir
-    from kindbreak.report.text import session_summary
 
     paths, settings = ctx.paths, ctx.settings
     ensure_private_dir(paths.data_dir)

@@ -12,9 +12,9 @@ if TYPE_CHECKING:
 
 def run(ctx: Context, *, duration: str | None, clock: Clock | None = None) -> int:
     from kindbreak.clock import SystemClock
+    from kindbreak.live.prompt_sink import local_zone
     from kindbreak.paths import ensure_private_dir
     from kindbreak.practice import PauseState, parse_duration, pause_message, write_pause
-    from kindbreak.prompting import local_zone
 
     seconds = parse_duration(duration) if duration is not None else None
     clock = clock if clock is not None else SystemClock()

@@ -218,7 +218,7 @@ def import_file(
     )
     result = ImportResult(path, session_id, False, kind, start_wall=wall0, notes=notes)
     try:
-        from kindbreak.session import window_row
+        from kindbreak.live.session import window_row
 
         for o in outs:
             if o.beats:

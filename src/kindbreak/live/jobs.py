@@ -56,8 +56,8 @@ from kindbreak.store.db import Store
 
 if TYPE_CHECKING:
     from kindbreak.config import Settings
-    from kindbreak.prompting import PromptSink
-    from kindbreak.status import StatusLine
+    from kindbreak.live.prompt_sink import PromptSink
+    from kindbreak.live.status import StatusLine
 
 log = logging.getLogger("kindbreak")
 
@@ -388,7 +388,7 @@ class SessionJobs:
         self.scheduler.shutdown(wait=False)
 
     def tick(self) -> None:
-        from kindbreak.prompting import next_prompt_text
+        from kindbreak.live.prompt_sink import next_prompt_text
 
         self.sink.sync_pause()
         if self.status is not None:

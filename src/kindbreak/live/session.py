@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass, field
 
 from kindbreak.clock import Clock, VirtualClock
-from kindbreak.prompting import HeldPrompt, PromptRecord, PromptSink, next_prompt_text
+from kindbreak.live.prompt_sink import HeldPrompt, PromptRecord, PromptSink, next_prompt_text
+from kindbreak.live.status import StatusLine
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.pipeline import FeedResult, Pipeline, WindowResult
 from kindbreak.signal.score import Band, band_of
-from kindbreak.status import StatusLine
 from kindbreak.store.db import Store
 from kindbreak.stream import HeartRateSource, LinkState, StateEvent
 

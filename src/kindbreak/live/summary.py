@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kindbreak.session import SessionReport
+    from kindbreak.live.session import SessionReport
 
 
 def _dur(seconds: float) -> str:
