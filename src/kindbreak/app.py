@@ -14,12 +14,12 @@ import math
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from kindbreak.clock import Clock, SystemClock, VirtualClock
 from kindbreak.config import Settings
-from kindbreak.live.baseline import save_baseline_snapshot, stored_baseline
 from kindbreak.paths import Paths, ensure_private_dir
 from kindbreak.signal.pipeline import Pipeline, PipelineSettings
 from kindbreak.store.db import Store
@@ -27,7 +27,9 @@ from kindbreak.stream import HeartRateSource
 
 if TYPE_CHECKING:
     from kindbreak.commands.output import Output
-    from kindbreak.live.session import SessionReport
+    from kindbreak.live.prompt_sink import PromptSink
+    from kindbreak.live.summary import SessionReport
+    from kindbreak.prompts.notifier import Notifier
 
 log = logging.getLogger("kindbreak")
 
@@ -89,7 +91,7 @@ def recording_duration_s(path: Path) -> float:
 
 async def make_notifier(
     kind: str, stream: TextIO, on_action: Callable[[str, str], None] | None = None
-) -> object:
+) -> Notifier:
     from kindbreak.prompts.notifier import make_notifier as build
 
     return await build(kind, stream=stream, on_action=on_action, log=log)
@@ -111,10 +113,7 @@ async def run_session(
 ) -> SessionReport:
     """One monitoring session, built and wired: the store, the notifier, the sinks; returns
     what happened (the command prints its summary)."""
-    from kindbreak.live.jobs import SessionJobs
-    from kindbreak.live.prompt_sink import PromptSink
-    from kindbreak.live.session import run_session as stream_session
-    from kindbreak.live.status import StatusLine
+    from kindbreak.live.baseline import save_baseline_snapshot
 
     store = Store(paths.db)
     try:
@@ -125,68 +124,116 @@ async def run_session(
             device_name=info.name,
             device_address=info.address,
         )
-        # Buttons reach the prompt sink on the loop's thread (the store has one owner).
-        loop = asyncio.get_running_loop()
-        sinks: list[PromptSink] = []
-
-        def on_action(prompt_id: str, action: str) -> None:
-            def deliver() -> None:
-                for sink in sinks:
-                    sink.on_action(prompt_id, action)
-
-            loop.call_soon_threadsafe(deliver)
-
-        notifier = await make_notifier(notifier_kind, stream, on_action)
+        buttons = _Buttons(asyncio.get_running_loop())
+        notifier = await make_notifier(notifier_kind, stream, buttons.press)
         try:
-            status = StatusLine(stream, enabled=not quiet, total_s=total_s, real_now=time.monotonic)
-            status.device = info.name
-            prompt_sink = PromptSink(
-                settings=settings,
-                paths=paths,
-                notifier=notifier,
-                store=store,
-                session_id=session_id,
-                clock=clock,
-                rng=random.Random(seed),
-                out=stream,
-                say=status.say,
+            wiring = _Wiring(paths, settings, store, session_id, clock, notifier, buttons, stream)
+            report = await wiring.run(
+                source, quiet=quiet, duration_s=duration_s, total_s=total_s, seed=seed
             )
-            sinks.append(prompt_sink)
-            jobs = SessionJobs(
-                clock=clock,
-                settings=settings,
-                sink=prompt_sink,
-                store=store,
-                notifier=notifier,
-                status=status,
-            )
-            jobs.start()
-            try:
-                stop = asyncio.Event()
-                _stop_on_signals(stop)
-                report = await stream_session(
-                    source=source,
-                    clock=clock,
-                    pipeline=Pipeline(
-                        pipeline_settings(settings), baseline=stored_baseline(store, clock.wall())
-                    ),
-                    store=store,
-                    session_id=session_id,
-                    prompt_sink=prompt_sink,
-                    status=status,
-                    duration_s=duration_s,
-                    stop=stop,
-                )
-            finally:
-                jobs.shutdown()
         finally:
-            await notifier.aclose()  # type: ignore[attr-defined]
+            await notifier.aclose()
             await source.aclose()
         store.end_session(session_id, clock.wall())
         save_baseline_snapshot(store, clock.wall(), session_id)
     finally:
         store.close()
     return report
+
+
+class _Buttons:
+    """Notification buttons reach the prompt sink on the loop's thread (the store has one
+    owner), whichever thread the notifier calls from."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.sink: PromptSink | None = None
+
+    def press(self, prompt_id: str, action: str) -> None:
+        def deliver() -> None:
+            if self.sink is not None:
+                self.sink.on_action(prompt_id, action)
+
+        self._loop.call_soon_threadsafe(deliver)
+
+
+@dataclass(frozen=True, slots=True)
+class _Wiring:
+    """What a session's sinks share, and the sinks wired: one line each in :meth:`run`."""
+
+    paths: Paths
+    settings: Settings
+    store: Store
+    session_id: int
+    clock: Clock
+    notifier: Notifier
+    buttons: _Buttons
+    stream: TextIO
+
+    async def run(
+        self,
+        source: HeartRateSource,
+        *,
+        quiet: bool,
+        duration_s: float | None,
+        total_s: float | None,
+        seed: int | None,
+    ) -> SessionReport:
+        from kindbreak.live.baseline import stored_baseline
+        from kindbreak.live.jobs import SessionJobs
+        from kindbreak.live.log_sink import LogSink
+        from kindbreak.live.prompt_sink import PromptSink
+        from kindbreak.live.session import Session
+        from kindbreak.live.sink import Sink
+        from kindbreak.live.status import StatusLine
+        from kindbreak.live.store_sink import StoreSink
+        from kindbreak.live.summary import SessionSummary
+
+        s, store, sid, clock = self.settings, self.store, self.session_id, self.clock
+        status = StatusLine(
+            self.stream, enabled=not quiet, total_s=total_s, real_now=time.monotonic, clock=clock
+        )
+        status.device = source.info.name
+        prompts = PromptSink(
+            settings=s,
+            paths=self.paths,
+            notifier=self.notifier,
+            store=store,
+            session_id=sid,
+            clock=clock,
+            rng=random.Random(seed),
+            out=self.stream,
+            say=status.say,
+        )
+        status.next_prompt_source = prompts.next_prompt_text
+        self.buttons.sink = prompts
+        summary = SessionSummary(sid, s.signal.step_s)
+        jobs = SessionJobs(
+            clock=clock,
+            settings=s,
+            sink=prompts,
+            store=store,
+            notifier=self.notifier,
+            status=status,
+        )
+        sinks: list[Sink] = [
+            StoreSink(store, sid, clock),
+            LogSink(),
+            status,
+            prompts,
+            summary,
+            jobs,
+        ]
+        pipeline = Pipeline(pipeline_settings(s), baseline=stored_baseline(store, clock.wall()))
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        session = Session(
+            source=source, pipeline=pipeline, sinks=sinks, clock=clock, duration_s=duration_s
+        )
+        await session.run(stop)
+        summary.report.prompts = list(prompts.sent)
+        summary.report.held = [h for h in prompts.held if h.trigger == "stress"]
+        return summary.report
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

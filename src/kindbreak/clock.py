@@ -12,7 +12,7 @@ import heapq
 import itertools
 import math
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 
@@ -32,8 +32,23 @@ class Clock(Protocol):
         ...
 
 
-def wall_to_datetime(wall_s: float) -> datetime:
-    return datetime.fromtimestamp(wall_s, tz=UTC)
+def local_zone(timezone: str = "") -> tzinfo:
+    """The person's time zone: ``timezone`` (the ``prompts.timezone`` setting) when given, else
+    the system's (the IANA zone tzlocal finds, so daylight saving time is followed; its current
+    UTC offset if none can be found). The one place kindbreak works out the local zone."""
+    if timezone:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(timezone)
+    import tzlocal
+
+    try:
+        zone: tzinfo = tzlocal.get_localzone()
+    except (LookupError, ValueError, OSError):
+        fixed = datetime.now(UTC).astimezone().tzinfo
+        assert fixed is not None
+        return fixed
+    return zone
 
 
 class SystemClock:

@@ -15,6 +15,7 @@ from kindbreak.devices.replay import ReplaySource
 from kindbreak.offline.analysis import analyze_file
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import DetectorEvent, EventKind
+from kindbreak.signal.notes import NoteKind
 from kindbreak.signal.pipeline import Pipeline, Quality, WindowResult
 from kindbreak.stream import DeviceInfo, LinkState, Notification, StateEvent, encode_measurement
 
@@ -44,7 +45,7 @@ def run(items, pipeline: Pipeline | None = None, *, finish: bool = False) -> Run
         r.windows += out.windows
         r.closed_at += [item.t_s] * len(out.windows)
         r.events += out.events
-        r.notes += [(item.t_s, n) for n in out.notes]
+        r.notes += [(item.t_s, str(n)) for n in out.notes]
     if finish:
         out = p.finish(r.items[-1].t_s)
         r.windows += out.windows
@@ -217,8 +218,10 @@ def test_malformed_packet_is_counted_and_skipped() -> None:
         out = p.feed(item)  # must not raise
         if item is bad:
             assert out.beats == [] and out.measurement is None
-            assert len(out.notes) == 1 and out.notes[0].startswith("skipped a malformed packet")
-            assert "too short" in out.notes[0]
+            assert len(out.notes) == 1 and out.notes[0].kind is NoteKind.MALFORMED_PACKET
+            assert str(out.notes[0]).startswith("skipped a malformed packet")
+            assert "too short" in str(out.notes[0])
+            assert "too short" not in out.notes[0].text  # the bytes stay out of the text
         r.windows += out.windows
     assert p.malformed == 1
     assert len(r.windows) >= 2

@@ -3,6 +3,7 @@ and the real D-Bus notification server of tests/prompts (its helpers, reused by 
 
 from __future__ import annotations
 
+import math
 import random
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from kindbreak.clock import VirtualClock
 from kindbreak.config import PromptSettings, Settings
 from kindbreak.live.prompt_sink import PromptSink
 from kindbreak.paths import Paths
+from kindbreak.signal.hrv import Markers
+from kindbreak.signal.pipeline import Quality, WindowResult
 from kindbreak.store.db import Store
 
 PROMPTS_TESTS = Path(__file__).resolve().parents[1] / "prompts"
@@ -44,6 +47,25 @@ def make_settings(**prompts: Any) -> Settings:
     base: dict[str, Any] = {"timezone": "Europe/Berlin", "summary_at": "", "notifier": "terminal"}
     base.update(prompts)
     return Settings(prompts=PromptSettings(**base))
+
+
+def scored_window(
+    start_s: float, end_s: float, score: float, *, stressed: bool = False, hr_bpm: float = 70.0
+) -> WindowResult:
+    """A good window with a stress score and no markers (NaN), as the pipeline closes one."""
+    nan = math.nan
+    return WindowResult(
+        start_s=start_s,
+        end_s=end_s,
+        n_beats=300,
+        artifact_share=0.0,
+        coverage=1.0,
+        quality=Quality.GOOD,
+        markers=Markers(300, end_s - start_s, *([nan] * 12)),
+        recent_hr_bpm=hr_bpm,
+        score=score,
+        stressed=stressed,
+    )
 
 
 class FakeNotifier:

@@ -14,12 +14,13 @@ from kindbreak.clock import SystemClock, VirtualClock
 from kindbreak.commands import breathe
 from kindbreak.commands.context import Context
 from kindbreak.commands.output import Output
+from kindbreak.live.events import EpisodeRising
 from kindbreak.paths import Paths
 from kindbreak.practice import parse_duration, read_pause
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.store.db import Store
 
-from .conftest import make_settings, make_sink
+from .conftest import make_settings, make_sink, scored_window
 
 
 def cli(paths: Paths, *args: str) -> int:
@@ -30,21 +31,8 @@ def seed_prompt(store: Store, *, age_s: float, score: float = 72.0) -> int:
     """A prompt sent ``age_s`` ago with a scored window just before it."""
     now = SystemClock().wall()
     sid = store.start_session(started_wall=now - age_s - 600.0, source="ble")
-    store.add_window(
-        sid,
-        {
-            "start_s": 0.0,
-            "end_s": 600.0 + age_s,  # the latest window closed just now
-            "n_beats": 300,
-            "quality": "good",
-            "artifact_share": 0.0,
-            "coverage": 1.0,
-            "recent_hr_bpm": 80.0,
-            "score": score,
-            "stressed": True,
-            "markers": {},
-        },
-    )
+    # the latest window closed just now
+    store.add_window(sid, scored_window(0.0, 600.0 + age_s, score, stressed=True, hr_bpm=80.0))
     return store.add_prompt(
         session_id=sid,
         wall=now - age_s,
@@ -129,15 +117,15 @@ def test_pause_30m_holds_back_a_rising_event_for_30_virtual_minutes(
     sink = make_sink(paths, store, clock, make_settings(cooldown_min=0.0))
     assert cli(paths, "pause", "30m") == 0
 
-    def rising() -> DetectorEvent:
-        return DetectorEvent(EventKind.RISING, clock.monotonic(), 80.0, 0.0, 80.0)
+    def rising() -> EpisodeRising:
+        return EpisodeRising(DetectorEvent(EventKind.RISING, clock.monotonic(), 80.0, 0.0, 80.0))
 
     async def scenario() -> None:
-        await sink.on_event(rising())
+        await sink.handle(rising())
         clock.advance_to(29 * 60.0)
-        await sink.on_event(rising())
+        await sink.handle(rising())
         clock.advance_to(31 * 60.0)
-        await sink.on_event(rising())
+        await sink.handle(rising())
 
     asyncio.run(scenario())
     (row,) = store.query("SELECT t_s FROM prompts")

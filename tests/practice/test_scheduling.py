@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime
 from io import StringIO
 from typing import Any
 
 from kindbreak.clock import VirtualClock
+from kindbreak.live.events import EpisodeRising
 from kindbreak.live.jobs import SessionJobs
 from kindbreak.live.prompt_sink import PromptSink
 from kindbreak.live.status import StatusLine
@@ -16,7 +19,7 @@ from kindbreak.practice import PauseState, write_pause
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.store.db import Store
 
-from .conftest import ZONE, FakeNotifier, local_wall, make_settings, make_sink
+from .conftest import ZONE, FakeNotifier, local_wall, make_settings, make_sink, scored_window
 
 START = "08:00"
 
@@ -32,8 +35,22 @@ async def drive(clock: VirtualClock, until_hhmm: str, step_s: float = 30.0) -> N
             await asyncio.sleep(0)
 
 
-def rising(clock: VirtualClock) -> DetectorEvent:
-    return DetectorEvent(EventKind.RISING, clock.monotonic(), 80.0, clock.monotonic(), 80.0)
+def rising(clock: VirtualClock) -> EpisodeRising:
+    return EpisodeRising(
+        DetectorEvent(EventKind.RISING, clock.monotonic(), 80.0, clock.monotonic(), 80.0)
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(jobs: SessionJobs) -> AsyncIterator[None]:
+    """The jobs' scheduler running, as inside a session (which runs each sink's ``run``)."""
+    task = asyncio.create_task(jobs.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def hhmm(wall: float) -> str:
@@ -47,7 +64,7 @@ def setup(
     settings = make_settings(**prompts)
     notifier = FakeNotifier()
     sink = make_sink(paths, store, clock, settings, notifier=notifier)
-    status = StatusLine(StringIO(), enabled=False)
+    status = StatusLine(StringIO(), enabled=False, next_prompt_source=sink.next_prompt_text)
     jobs = SessionJobs(
         clock=clock, settings=settings, sink=sink, store=store, notifier=notifier, status=status
     )
@@ -64,11 +81,8 @@ def test_checkins_fire_at_their_set_times(paths: Paths, store: Store) -> None:
     clock, _, _, jobs = setup(paths, store, checkins=("11:00", "15:30"))
 
     async def scenario() -> None:
-        jobs.start()
-        try:
+        async with running(jobs):
             await drive(clock, "18:00")
-        finally:
-            jobs.shutdown()
 
     asyncio.run(scenario())
     assert prompts(store) == [("11:00", "checkin"), ("15:30", "checkin")]
@@ -86,11 +100,8 @@ def test_checkins_respect_quiet_hours_and_the_daily_cap(paths: Paths, store: Sto
     )
 
     async def scenario() -> None:
-        jobs.start()
-        try:
+        async with running(jobs):
             await drive(clock, "23:00")
-        finally:
-            jobs.shutdown()
 
     asyncio.run(scenario())
     assert prompts(store) == [("09:00", "checkin"), ("11:00", "checkin")]
@@ -106,16 +117,13 @@ def test_cooldown_between_a_stress_prompt_and_a_checkin(paths: Paths, store: Sto
     clock, sink, _, jobs = setup(paths, store, checkins=("11:00",), cooldown_min=45.0)
 
     async def scenario() -> None:
-        jobs.start()
-        try:
+        async with running(jobs):
             await drive(clock, "10:30")
-            await sink.on_event(rising(clock))  # sent at 10:30
+            await sink.handle(rising(clock))  # sent at 10:30
             await drive(clock, "11:10")  # the 11:00 check-in is inside the cooldown
-            await sink.on_event(rising(clock))  # still cooling down
+            await sink.handle(rising(clock))  # still cooling down
             await drive(clock, "11:16")
-            await sink.on_event(rising(clock))  # 46 min later: allowed
-        finally:
-            jobs.shutdown()
+            await sink.handle(rising(clock))  # 46 min later: allowed
 
     asyncio.run(scenario())
     assert prompts(store) == [("10:30", "stress"), ("11:16", "stress")]
@@ -126,17 +134,14 @@ def test_snooze_holds_back_prompts_for_snooze_min(paths: Paths, store: Store) ->
     clock, sink, notifier, jobs = setup(paths, store, cooldown_min=0.0, snooze_min=20.0)
 
     async def scenario() -> None:
-        jobs.start()
-        try:
+        async with running(jobs):
             await drive(clock, "09:00")
-            await sink.on_event(rising(clock))
+            await sink.handle(rising(clock))
             sink.on_action(notifier.sent[0].id, "snooze")
             await drive(clock, "09:15")
-            await sink.on_event(rising(clock))
+            await sink.handle(rising(clock))
             await drive(clock, "09:21")
-            await sink.on_event(rising(clock))
-        finally:
-            jobs.shutdown()
+            await sink.handle(rising(clock))
 
     asyncio.run(scenario())
     assert prompts(store) == [("09:00", "stress"), ("09:21", "stress")]
@@ -149,22 +154,19 @@ def test_pause_file_is_read_by_the_tick_and_before_each_prompt(paths: Paths, sto
     texts: list[str] = []
 
     async def scenario() -> None:
-        jobs.start()
-        try:
+        async with running(jobs):
             await drive(clock, "09:00")
             # another process runs `kindbreak pause 30m` at 09:00
             write_pause(paths.data_dir, PauseState(clock.wall(), clock.wall() + 1800.0))
             await drive(clock, "09:01")
             assert jobs.status is not None
             texts.append(jobs.status.next_prompt)
-            await sink.on_event(rising(clock))
+            await sink.handle(rising(clock))
             await drive(clock, "09:29")
-            await sink.on_event(rising(clock))
+            await sink.handle(rising(clock))
             await drive(clock, "09:31")
             texts.append(jobs.status.next_prompt)
-            await sink.on_event(rising(clock))
-        finally:
-            jobs.shutdown()
+            await sink.handle(rising(clock))
 
     asyncio.run(scenario())
     assert texts == ["next prompt after 09:30", "prompt ready if stress rises"]
@@ -176,34 +178,18 @@ def test_end_of_day_summary_at_its_time(paths: Paths, store: Store) -> None:
     sid = sink.session_id
     # an hour of windows, 30 s apart: 40 min at score 20 (rest), 20 min at score 80 (high)
     for i in range(120):
-        store.add_window(
-            sid,
-            {
-                "start_s": i * 30.0,
-                "end_s": 3600.0 + i * 30.0,
-                "n_beats": 300,
-                "quality": "good",
-                "artifact_share": 0.0,
-                "coverage": 1.0,
-                "recent_hr_bpm": 70.0,
-                "score": 20.0 if i < 80 else 80.0,
-                "stressed": False,
-                "markers": {},
-            },
-        )
+        score = 20.0 if i < 80 else 80.0
+        store.add_window(sid, scored_window(i * 30.0, 3600.0 + i * 30.0, score))
     seen: list[int] = []
 
     async def scenario() -> None:
-        jobs.start()
-        try:
+        async with running(jobs):
             await drive(clock, "12:00")
-            await sink.on_event(rising(clock))
+            await sink.handle(rising(clock))
             sink.on_action(notifier.sent[-1].id, "done")
             await drive(clock, "17:29")
             seen.append(len(jobs.summaries))
             await drive(clock, "17:31")
-        finally:
-            jobs.shutdown()
 
     asyncio.run(scenario())
     assert seen == [0]
@@ -220,7 +206,7 @@ def test_policy_and_weights_survive_a_restart(paths: Paths, store: Store) -> Non
     clock, sink, notifier, _ = setup(paths, store, cooldown_min=45.0, daily_max=2)
 
     async def first() -> None:
-        await sink.on_event(rising(clock))
+        await sink.handle(rising(clock))
         sink.on_action(notifier.sent[0].id, "done")
 
     asyncio.run(first())

@@ -13,7 +13,6 @@ import pytest
 
 from kindbreak.devices.fitfile import read_fit_beats
 from kindbreak.errors import InputFileError
-from kindbreak.live.session import window_row
 from kindbreak.offline.analysis import analyze_file
 from kindbreak.offline.importer import file_key, import_file
 from kindbreak.store.db import Store
@@ -173,8 +172,7 @@ def test_recording_import_matches_analyze(tmp_path: Path) -> None:
     assert res.beats == len(analysis.beats)
     assert len(rows) == len(analysis.windows)
     for r, w in zip(rows, analysis.windows, strict=True):
-        expect = window_row(w)
-        assert (r["start_s"], r["end_s"]) == (expect["start_s"], expect["end_s"])
+        assert (r["start_s"], r["end_s"]) == (w.start_s, w.end_s)
         assert r["score"] == (pytest.approx(w.score) if w.score is not None else None)
     assert res.episodes == len(analysis.episodes)
     before = _counts(db)

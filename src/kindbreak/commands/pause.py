@@ -11,8 +11,7 @@ if TYPE_CHECKING:
 
 
 def run(ctx: Context, *, duration: str | None, clock: Clock | None = None) -> int:
-    from kindbreak.clock import SystemClock
-    from kindbreak.live.prompt_sink import local_zone
+    from kindbreak.clock import SystemClock, local_zone
     from kindbreak.paths import ensure_private_dir
     from kindbreak.practice import PauseState, parse_duration, pause_message, write_pause
 
@@ -22,5 +21,5 @@ def run(ctx: Context, *, duration: str | None, clock: Clock | None = None) -> in
     state = PauseState(since_wall=now, until_wall=None if seconds is None else now + seconds)
     ensure_private_dir(ctx.paths.data_dir)
     write_pause(ctx.paths.data_dir, state)
-    ctx.output.print(pause_message(state, local_zone(ctx.settings)))
+    ctx.output.print(pause_message(state, local_zone(ctx.settings.prompts.timezone)))
     return 0

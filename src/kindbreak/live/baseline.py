@@ -29,10 +29,4 @@ def save_baseline_snapshot(store: Store, now_wall: float, session_id: int) -> No
     """After a session, record the baseline as it now stands (``kindbreak baseline`` shows it)."""
     b = stored_baseline(store, now_wall)
     if b is not None:
-        store.add_baseline(
-            wall=now_wall,
-            hr_bpm=b.hr_bpm,
-            rmssd_ms=b.rmssd_ms,
-            n_windows=b.n_windows,
-            session_id=session_id,
-        )
+        store.add_baseline(wall=now_wall, baseline=b, session_id=session_id)

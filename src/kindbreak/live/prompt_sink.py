@@ -9,22 +9,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
-from kindbreak.clock import Clock
-from kindbreak.config import Settings
+from kindbreak.clock import Clock, local_zone
+from kindbreak.config import PromptSettings, Settings
+from kindbreak.live.events import EpisodeRising, Event, WindowClosed
+from kindbreak.live.sink import Sink
 from kindbreak.paths import Paths
-from kindbreak.signal.detector import DetectorEvent, EventKind
-from kindbreak.signal.pipeline import WindowResult
+from kindbreak.prompts.library import PromptLibrary
+from kindbreak.prompts.notifier import Notifier
+from kindbreak.prompts.policy import PromptPolicy
 from kindbreak.store.db import Store
 
 log = logging.getLogger("kindbreak")
 
-
-def local_zone(settings: Settings) -> ZoneInfo | None:
-    if settings.prompts.timezone:
-        return ZoneInfo(settings.prompts.timezone)
-    return None
+POLICY_HISTORY_S = 2 * 86400.0
+"""The prompts of this long ago rebuild the policy's cooldown and daily cap on start."""
+RECENT_PROMPTS = 8
+"""The chooser avoids repeating the last this many prompts."""
 
 
 @dataclass(slots=True)
@@ -48,7 +49,7 @@ class HeldPrompt:
     why: str
 
 
-class PromptSink:
+class PromptSink(Sink):
     """Turns a detector's "rising" event (or a scheduled check-in) into a prompt, if the policy
     allows it, and records what the person did with it (:meth:`on_action`).
 
@@ -62,7 +63,7 @@ class PromptSink:
         *,
         settings: Settings,
         paths: Paths,
-        notifier: object,
+        notifier: Notifier,
         store: Store,
         session_id: int,
         clock: Clock,
@@ -70,37 +71,20 @@ class PromptSink:
         out: TextIO,
         say: Callable[[str], None] | None = None,
     ) -> None:
-        from kindbreak.practice import ActionRecorder, uptake_weights
-        from kindbreak.prompts.chooser import choose_prompt
-        from kindbreak.prompts.library import load_library
-        from kindbreak.prompts.policy import PolicySettings, PromptPolicy
+        from kindbreak.practice import ActionRecorder
+        from kindbreak.report.effects import learned_kind_weights
 
-        user_file = paths.user_prompts_file if paths.user_prompts_file.exists() else None
-        self.library = load_library(user_file)
-        for warning in getattr(self.library, "warnings", []):
-            out.write(f"kindbreak: {warning}\n")
-        self._choose = choose_prompt
-        p = settings.prompts
+        self.library = _load_library(paths, out)
         self.notifier = notifier
         self.store = store
         self.session_id = session_id
         self.clock = clock
         self.rng = rng
-        self.zone = local_zone(settings)
+        self.zone = local_zone(settings.prompts.timezone)
         self.data_dir = paths.data_dir
-        self.policy = PromptPolicy.from_history(
-            PolicySettings(
-                cooldown_s=p.cooldown_min * 60.0,
-                quiet_hours=p.quiet_hours,
-                daily_max=p.daily_max,
-                snooze_s=p.snooze_min * 60.0,
-            ),
-            self._history(),
-            now_wall=self.now_local(),
-            now_mono_s=clock.monotonic(),
-        )
-        self.kind_weights = uptake_weights(store)
-        self.recent = self._recent_ids()
+        self.policy = self._restore_policy(settings.prompts)
+        self.kind_weights = learned_kind_weights(store)
+        self.recent = store.recent_prompt_ids(RECENT_PROMPTS)
         self.sent: list[PromptRecord] = []
         self.held: list[HeldPrompt] = []
         self.score: float | None = None
@@ -108,11 +92,7 @@ class PromptSink:
         self.paused_until: float | None = None
         self.paused = False
         self._snoozed_until: datetime | None = None
-
-        def write_line(text: str) -> None:
-            out.write(text + "\n")
-
-        self._say = say if say is not None else write_line
+        self._say = say if say is not None else (lambda text: _write_line(out, text))
         self.actions = ActionRecorder(
             store=store,
             wall=clock.wall,
@@ -121,24 +101,48 @@ class PromptSink:
             say=self._say,
         )
 
-    def _history(self) -> list[datetime]:
-        now = self.clock.wall()
-        rows = self.store.query(
-            "SELECT wall FROM prompts WHERE wall > ? AND wall <= ? ORDER BY wall",
-            (now - 2 * 86400.0, now),
-        )
-        return [datetime.fromtimestamp(float(r["wall"])).astimezone(self.zone) for r in rows]
+    def _restore_policy(self, p: PromptSettings) -> PromptPolicy:
+        from kindbreak.prompts.policy import PolicySettings
 
-    def _recent_ids(self) -> list[str]:
-        rows = self.store.query("SELECT prompt_id FROM prompts ORDER BY wall DESC, id DESC LIMIT 8")
-        return [str(r["prompt_id"]) for r in reversed(rows)]
+        now = self.clock.wall()
+        history = [
+            datetime.fromtimestamp(wall, self.zone)
+            for wall in self.store.prompt_walls(since_wall=now - POLICY_HISTORY_S, until_wall=now)
+        ]
+        return PromptPolicy.from_history(
+            PolicySettings(
+                cooldown_s=p.cooldown_min * 60.0,
+                quiet_hours=p.quiet_hours,
+                daily_max=p.daily_max,
+                snooze_s=p.snooze_min * 60.0,
+            ),
+            history,
+            now_wall=self.now_local(),
+            now_mono_s=self.clock.monotonic(),
+        )
 
     def now_local(self) -> datetime:
-        wall = datetime.fromtimestamp(self.clock.wall()).astimezone(self.zone)
-        return wall
+        return datetime.fromtimestamp(self.clock.wall(), self.zone)
 
-    def on_window(self, w: WindowResult) -> None:
-        self.score = w.score
+    # -- the session's events ----------------------------------------------------------------
+
+    async def handle(self, event: Event) -> None:
+        match event:
+            case WindowClosed(window=w):
+                self.score = w.score
+            case EpisodeRising(event=e):
+                await self.offer(trigger="stress", t_s=e.t_s, score=e.score)
+
+    def next_prompt_text(self) -> str:
+        """When the next prompt may come, for the status line."""
+        decision = self.policy.decide(self.now_local(), self.clock.monotonic())
+        if decision.allowed:
+            return "prompt ready if stress rises"
+        if decision.next_allowed_wall is not None:
+            return f"next prompt after {decision.next_allowed_wall.astimezone(self.zone):%H:%M}"
+        return decision.reason
+
+    # -- pause and snooze --------------------------------------------------------------------
 
     def sync_pause(self) -> None:
         """Apply the pause file (written by ``kindbreak pause`` in any process) to the policy."""
@@ -152,7 +156,7 @@ class PromptSink:
             until = (
                 None
                 if state.until_wall is None
-                else datetime.fromtimestamp(state.until_wall).astimezone(self.zone)
+                else datetime.fromtimestamp(state.until_wall, self.zone)
             )
             self.policy.pause(until)
             self.paused, self.paused_until = True, state.until_wall
@@ -165,19 +169,16 @@ class PromptSink:
     def _snooze(self) -> str:
         until = self.policy.snooze_for(self.now_local())
         self._snoozed_until = until
-        return f"no prompts until {until.astimezone(self.zone).strftime('%H:%M')}"
+        return f"no prompts until {until.astimezone(self.zone):%H:%M}"
 
     def on_action(self, prompt_id: str, action: str) -> None:
         """A notification button: "done", "snooze" or "dismiss" (see kindbreak.practice)."""
-        from kindbreak.practice import uptake_weights
+        from kindbreak.report.effects import learned_kind_weights
 
         if self.actions.on_action(prompt_id, action) is not None:
-            self.kind_weights = uptake_weights(self.store)
+            self.kind_weights = learned_kind_weights(self.store)
 
-    async def on_event(self, event: DetectorEvent) -> None:
-        if event.kind is not EventKind.RISING:
-            return
-        await self.offer(trigger="stress", t_s=event.t_s, score=event.score)
+    # -- prompts -----------------------------------------------------------------------------
 
     async def checkin(self) -> bool:
         """A scheduled check-in: a prompt with no stress trigger, under the same policy."""
@@ -186,6 +187,7 @@ class PromptSink:
     async def offer(self, *, trigger: str, t_s: float, score: float | None) -> bool:
         """Send a prompt if the policy allows it now; True if one was sent."""
         from kindbreak.practice import SentPrompt
+        from kindbreak.prompts.chooser import choose_prompt
 
         self.sync_pause()
         decision = self.policy.decide(self.now_local(), self.clock.monotonic())
@@ -195,11 +197,11 @@ class PromptSink:
                 HeldPrompt(t_s, self.clock.wall(), trigger, decision.detail or decision.reason)
             )
             return False
-        prompt = self._choose(self.library, self.recent, self.kind_weights, self.rng)
-        shown = await self.notifier.send(prompt)  # type: ignore[attr-defined]
+        prompt = choose_prompt(self.library, self.recent, self.kind_weights, self.rng)
+        shown = await self.notifier.send(prompt)
         self.policy.record_sent(self.now_local(), self.clock.monotonic())
         self.recent.append(prompt.id)
-        name = str(getattr(self.notifier, "name", "notifier"))
+        name = self.notifier.name
         wall = self.clock.wall()
         row_id = self.store.add_prompt(
             session_id=self.session_id,
@@ -218,11 +220,16 @@ class PromptSink:
         return True
 
 
-def next_prompt_text(sink: PromptSink) -> str:
-    decision = sink.policy.decide(sink.now_local(), sink.clock.monotonic())
-    if decision.allowed:
-        return "prompt ready if stress rises"
-    nxt = getattr(decision, "next_allowed_wall", None)
-    if nxt is not None:
-        return f"next prompt after {nxt.astimezone(sink.zone).strftime('%H:%M')}"
-    return decision.reason
+def _load_library(paths: Paths, out: TextIO) -> PromptLibrary:
+    """The built-in prompts and the person's own file; a bad entry is named on ``out``."""
+    from kindbreak.prompts.library import load_library
+
+    user_file = paths.user_prompts_file if paths.user_prompts_file.exists() else None
+    library = load_library(user_file)
+    for warning in library.warnings:
+        out.write(f"kindbreak: {warning}\n")
+    return library
+
+
+def _write_line(out: TextIO, text: str) -> None:
+    out.write(text + "\n")

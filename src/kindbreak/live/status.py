@@ -1,5 +1,6 @@
 """The live status line: device, link, battery, heart rate, RMSSD, stress and the next
-prompt, in one line rewritten in place (or plain lines when the output is not a terminal)."""
+prompt, in one line rewritten in place (or plain lines when the output is not a terminal).
+A sink of the session; the notes and messages of the session appear above it."""
 
 from __future__ import annotations
 
@@ -7,17 +8,35 @@ import math
 from collections.abc import Callable
 from typing import TextIO
 
+from kindbreak.clock import Clock
+from kindbreak.live.events import (
+    BaselineLearned,
+    Event,
+    HeartRateMeasured,
+    LinkChanged,
+    Noted,
+    TimeAdvanced,
+    WindowClosed,
+)
+from kindbreak.live.sink import Sink
+from kindbreak.signal.notes import NoteKind
 from kindbreak.signal.pipeline import WindowResult
 from kindbreak.signal.score import band_of
+from kindbreak.stream import LinkState
+
+REFRESH_S = 1.0
+"""The line is redrawn about this often (session clock)."""
 
 
-class StatusLine:
+class StatusLine(Sink):
     """One line, rewritten in place about once a second; off with ``--quiet``.
 
     On a terminal the line is redrawn at most every ``min_interval_s`` of real time (a fast
     replay would otherwise redraw thousands of times a second); when the stream is not a
     terminal (a log, a pipe) a plain line is written every ``pipe_interval_s`` instead.
-    ``real_now`` is the real-time clock used only for that throttling.
+    ``real_now`` is the real-time clock used only for that throttling; ``clock`` the session's,
+    for the redraws (none: no redraws of its own). ``next_prompt_source`` says when the next
+    prompt may come (read after each item and on each scheduler tick).
     """
 
     def __init__(
@@ -27,6 +46,8 @@ class StatusLine:
         enabled: bool,
         total_s: float | None = None,
         real_now: Callable[[], float] | None = None,
+        clock: Clock | None = None,
+        next_prompt_source: Callable[[], str] | None = None,
         min_interval_s: float = 0.2,
         pipe_interval_s: float = 30.0,
     ) -> None:
@@ -34,6 +55,8 @@ class StatusLine:
         self.enabled = enabled
         self.total_s = total_s
         self._real_now = real_now
+        self._clock = clock
+        self.next_prompt_source = next_prompt_source
         self._tty = bool(getattr(stream, "isatty", lambda: False)())
         self._interval_s = min_interval_s if self._tty else pipe_interval_s
         self._last_shown: float | None = None
@@ -45,6 +68,57 @@ class StatusLine:
         self.next_prompt = ""
         self.battery_pct: int | None = None
         self._width = 0
+
+    # -- the session's events --------------------------------------------------------------
+
+    async def handle(self, event: Event) -> None:
+        match event:
+            case LinkChanged(t_s=t_s, state=state, detail=detail, device=device):
+                self.t_s = t_s
+                self.link = state.value
+                if state is LinkState.CONNECTED:
+                    self.device = device.name
+                    self.battery_pct = device.battery_pct
+                if detail:
+                    self.say(f"kindbreak: {state.value}: {detail}")
+            case HeartRateMeasured(t_s=t_s, measurement=m):
+                self.t_s = t_s
+                self.hr = m.hr_bpm or None
+                if self.link in ("connecting", "reconnecting"):
+                    self.link = "connected"
+                if m.contact_lost:
+                    self.link = "contact lost"
+            case Noted(note=note) if note.kind is not NoteKind.MALFORMED_PACKET:
+                self.say(f"kindbreak: {note.text}")
+            case BaselineLearned(baseline=b):
+                self.say(
+                    f"kindbreak: learned your calm baseline: heart rate {b.hr_bpm:.0f} bpm, "
+                    f"RMSSD {b.rmssd_ms:.0f} ms"
+                )
+            case WindowClosed(window=w):
+                self.window = w
+            case TimeAdvanced(t_s=t_s):
+                self.t_s = t_s
+                self.update_next_prompt()
+
+    def update_next_prompt(self) -> None:
+        if self.next_prompt_source is not None:
+            self.next_prompt = self.next_prompt_source()
+
+    async def run(self) -> None:
+        """Redraw about once a second of session time, until the session ends."""
+        if self._clock is None:
+            return
+        while True:
+            self.show()
+            await self._clock.sleep(REFRESH_S)
+
+    async def close(self) -> None:
+        """The last state, then the terminal's next line."""
+        self.show(force=True)
+        self.finish()
+
+    # -- the line ----------------------------------------------------------------------------
 
     def render(self) -> str:
         parts = []
@@ -98,7 +172,7 @@ class StatusLine:
         self.stream.write(text + "\n")
         self.stream.flush()
 
-    def close(self) -> None:
+    def finish(self) -> None:
         if self.enabled and self._width:
             self.stream.write("\n")
             self.stream.flush()

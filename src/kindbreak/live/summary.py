@@ -1,12 +1,67 @@
-"""Plain-text summary for the terminal at the end of a session or demo."""
+"""What a session was, for the person at its end: :class:`SessionSummary` (a sink) tallies it
+into a :class:`SessionReport`, :func:`session_summary` says it in plain text."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from kindbreak.live.session import SessionReport
+from kindbreak.live.events import (
+    BeatsPlaced,
+    EpisodeRising,
+    Event,
+    Noted,
+    TimeAdvanced,
+    WindowClosed,
+)
+from kindbreak.live.prompt_sink import HeldPrompt, PromptRecord
+from kindbreak.live.sink import Sink
+from kindbreak.signal.notes import NoteKind
+from kindbreak.signal.score import Band, band_of
+
+
+@dataclass(slots=True)
+class SessionReport:
+    session_id: int
+    duration_s: float = 0.0
+    band_s: dict[Band, float] = field(default_factory=lambda: {b: 0.0 for b in Band})
+    poor_s: float = 0.0
+    calibrating_s: float = 0.0
+    prompts: list[PromptRecord] = field(default_factory=list)
+    held: list[HeldPrompt] = field(default_factory=list)
+    episodes: int = 0
+    beats: int = 0
+    windows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class SessionSummary(Sink):
+    """Tallies the session: time in each band (a window stands for one step), episodes, beats,
+    notes. The prompts sent and held back are the prompt sink's, added at the end."""
+
+    def __init__(self, session_id: int, step_s: float) -> None:
+        self.report = SessionReport(session_id=session_id)
+        self.step_s = step_s
+
+    async def handle(self, event: Event) -> None:
+        r = self.report
+        match event:
+            case BeatsPlaced(beats=beats):
+                r.beats += len(beats)
+            case WindowClosed(window=w):
+                r.windows += 1
+                if w.score is not None:
+                    r.band_s[band_of(w.score)] += self.step_s
+                elif w.calibrating:
+                    r.calibrating_s += self.step_s
+                else:
+                    r.poor_s += self.step_s
+            case EpisodeRising():
+                r.episodes += 1
+            case Noted(note=note) if note.kind is not NoteKind.MALFORMED_PACKET:
+                r.notes.append(note.text)
+            case TimeAdvanced(t_s=t_s):
+                r.duration_s = t_s
 
 
 def _dur(seconds: float) -> str:

@@ -15,6 +15,7 @@ from kindbreak.devices.recording import RecordingReader, looks_like_recording
 from kindbreak.devices.rrfile import parse_rr, read_text
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import EventKind
+from kindbreak.signal.notes import NoteKind
 from kindbreak.signal.pipeline import FeedResult, Pipeline, PipelineSettings, WindowResult
 
 
@@ -146,8 +147,9 @@ def analyze_file(
         result.beats.extend(out.beats)
         result.windows.extend(out.windows)
         for note in out.notes:
-            if note not in result.notes and not note.startswith("skipped a malformed"):
-                result.notes.append(note)
+            # Malformed packets are counted below, not listed one by one.
+            if note.kind is not NoteKind.MALFORMED_PACKET and note.text not in result.notes:
+                result.notes.append(note.text)
         for ev in out.events:
             if ev.kind is EventKind.RISING:
                 open_start = (ev.episode_start_s, ev.t_s, ev.peak_score)

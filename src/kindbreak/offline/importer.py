@@ -218,27 +218,20 @@ def import_file(
     )
     result = ImportResult(path, session_id, False, kind, start_wall=wall0, notes=notes)
     try:
-        from kindbreak.live.session import window_row
-
         for o in outs:
             if o.beats:
                 store.add_beats(session_id, ((b.t_s, b.rr_ms, b.gap_before) for b in o.beats))
             for w in o.windows:
-                store.add_window(session_id, window_row(w))
+                store.add_window(session_id, w)
                 result.windows += 1
                 result.scored += w.score is not None
             for e in o.events:
-                store.add_event(
-                    session_id, e.t_s, e.kind.value, e.score, e.episode_start_s, e.peak_score
-                )
+                store.add_event(session_id, e)
                 result.episodes += e.kind is EventKind.RISING
         if pipeline.baseline_learned and pipeline.baseline is not None:
-            b = pipeline.baseline
             store.add_baseline(
                 wall=wall0 + pipeline.settings.calibration_s,
-                hr_bpm=b.hr_bpm,
-                rmssd_ms=b.rmssd_ms,
-                n_windows=b.n_windows,
+                baseline=pipeline.baseline,
                 session_id=session_id,
             )
         store.end_session(session_id, wall0 + last_t)

@@ -25,6 +25,7 @@ from kindbreak.signal.beats import Beat, BeatPlacer
 from kindbreak.signal.detector import Detector, DetectorEvent, DetectorParams
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
 from kindbreak.signal.hrv import Markers, compute_markers
+from kindbreak.signal.notes import Note, NoteKind
 from kindbreak.signal.score import ScoreParams, stress_load_bpm, stress_score
 from kindbreak.stream import LinkState, Notification, SourceItem, StateEvent
 
@@ -97,7 +98,7 @@ class FeedResult:
     measurement: HeartRateMeasurement | None = None
     windows: list[WindowResult] = field(default_factory=list)
     events: list[DetectorEvent] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 class Pipeline:
@@ -151,18 +152,31 @@ class Pipeline:
             m = parse_measurement(item.payload)
         except MalformedMeasurement as exc:
             self.malformed += 1
-            out.notes.append(f"skipped a malformed packet at {item.t_s:.1f} s: {exc}")
+            out.notes.append(
+                Note(
+                    NoteKind.MALFORMED_PACKET,
+                    item.t_s,
+                    f"skipped a malformed packet at {item.t_s:.1f} s",
+                    str(exc),
+                )
+            )
             self._placer.mark_gap()
             return
         out.measurement = m
         if m.contact_lost:
             if self.contact is not Contact.LOST:
-                out.notes.append("contact lost: beats are left out until the strap touches skin")
+                out.notes.append(
+                    Note(
+                        NoteKind.CONTACT_LOST,
+                        item.t_s,
+                        "contact lost: beats are left out until the strap touches skin",
+                    )
+                )
             self.contact = Contact.LOST
             self._placer.mark_gap()
             return
         if self.contact is Contact.LOST:
-            out.notes.append("contact restored")
+            out.notes.append(Note(NoteKind.CONTACT_RESTORED, item.t_s, "contact restored"))
         self.contact = Contact.OK if m.sensor_contact is not False else Contact.LOST
         self.last_hr_bpm = m.hr_bpm
         if m.rr_ms:
@@ -223,8 +237,12 @@ class Pipeline:
                 if self.hr_only and not self._warned_hr_only and self.last_hr_bpm is not None:
                     self._warned_hr_only = True
                     out.notes.append(
-                        "this device sends heart rate without beat-to-beat (RR) intervals: "
-                        "stress markers need a chest strap that sends RR"
+                        Note(
+                            NoteKind.HR_ONLY,
+                            end,
+                            "this device sends heart rate without beat-to-beat (RR) intervals: "
+                            "stress markers need a chest strap that sends RR",
+                        )
                     )
                 continue
             if window.score is not None:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kindbreak.errors import StoreBusy, StoreError
 from kindbreak.store.connection import (
@@ -32,6 +32,11 @@ from kindbreak.store.connection import (
     translate,
 )
 from kindbreak.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:  # numpy comes with the pipeline; the store only reads these records
+    from kindbreak.signal.baseline import Baseline
+    from kindbreak.signal.detector import DetectorEvent
+    from kindbreak.signal.pipeline import WindowResult
 
 DB_NAME = "kindbreak.sqlite3"
 MAX_PENDING_S = 60.0
@@ -286,8 +291,10 @@ class Store:
             [(session_id, t_s, state, detail)],
         )
 
-    def add_window(self, session_id: int, row: dict[str, Any]) -> None:
-        markers = row.get("markers", {})
+    def add_window(self, session_id: int, window: WindowResult) -> None:
+        """A closed window of the pipeline: its quality, markers, score and detector state."""
+        w = window
+        markers = w.markers.as_dict()
         self._buffer(
             "INSERT INTO windows(session_id, start_s, end_s, n_beats, quality, artifact_share,"
             " coverage, mean_hr_bpm, recent_hr_bpm, rmssd_ms, sdnn_ms, score, stressed,"
@@ -295,36 +302,30 @@ class Store:
             [
                 (
                     session_id,
-                    row["start_s"],
-                    row["end_s"],
-                    row["n_beats"],
-                    row["quality"],
-                    _finite(row["artifact_share"]),
-                    _finite(row["coverage"]),
+                    w.start_s,
+                    w.end_s,
+                    w.n_beats,
+                    w.quality.value,
+                    _finite(w.artifact_share),
+                    _finite(w.coverage),
                     _finite(markers.get("mean_hr_bpm")),
-                    _finite(row.get("recent_hr_bpm")),
+                    _finite(w.recent_hr_bpm),
                     _finite(markers.get("rmssd_ms")),
                     _finite(markers.get("sdnn_ms")),
-                    _finite(row["score"]),
-                    int(bool(row["stressed"])),
+                    _finite(w.score),
+                    int(bool(w.stressed)),
                     json.dumps({k: _finite(v) for k, v in markers.items()}),
                 )
             ],
         )
 
-    def add_event(
-        self,
-        session_id: int,
-        t_s: float,
-        kind: str,
-        score: float,
-        episode_start_s: float,
-        peak: float,
-    ) -> None:
+    def add_event(self, session_id: int, event: DetectorEvent) -> None:
+        """A detector event: stress rising, or the episode settled."""
+        e = event
         self._buffer(
             "INSERT INTO events(session_id, t_s, kind, score, episode_start_s, peak_score)"
             " VALUES (?,?,?,?,?,?)",
-            [(session_id, t_s, kind, score, episode_start_s, peak)],
+            [(session_id, e.t_s, e.kind.value, e.score, e.episode_start_s, e.peak_score)],
         )
 
     def add_prompt(
@@ -384,6 +385,21 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def prompt_walls(self, *, since_wall: float, until_wall: float) -> list[float]:
+        """Wall times of the prompts sent after ``since_wall`` up to ``until_wall``, in order."""
+        rows = self._read(
+            "SELECT wall FROM prompts WHERE wall > ? AND wall <= ? ORDER BY wall",
+            (since_wall, until_wall),
+        ).fetchall()
+        return [float(r[0]) for r in rows]
+
+    def recent_prompt_ids(self, limit: int) -> list[str]:
+        """The library ids of the last ``limit`` prompts sent, oldest first."""
+        rows = self._read(
+            "SELECT prompt_id FROM prompts ORDER BY wall DESC, id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [str(r[0]) for r in reversed(rows)]
+
     def last_prompt(self) -> sqlite3.Row | None:
         rows = self.query("SELECT * FROM prompts ORDER BY wall DESC, id DESC LIMIT 1")
         return rows[0] if rows else None
@@ -414,14 +430,14 @@ class Store:
         ).fetchall()
         return [(float(a), float(b), float(c)) for a, b, c in reversed(rows)]
 
-    def add_baseline(
-        self, *, wall: float, hr_bpm: float, rmssd_ms: float, n_windows: int, session_id: int | None
-    ) -> None:
+    def add_baseline(self, *, wall: float, baseline: Baseline, session_id: int | None) -> None:
+        """A snapshot of the calm baseline (``kindbreak baseline`` shows the latest)."""
+        b = baseline
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO baselines(wall, hr_bpm, rmssd_ms, n_windows, session_id)"
                 " VALUES (?,?,?,?,?)",
-                (wall, hr_bpm, rmssd_ms, n_windows, session_id),
+                (wall, b.hr_bpm, b.rmssd_ms, b.n_windows, session_id),
             )
 
     # -- queries -------------------------------------------------------------------------
