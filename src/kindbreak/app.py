@@ -128,9 +128,16 @@ async def run_session(
         notifier = await make_notifier(notifier_kind, stream, buttons.press)
         try:
             wiring = _Wiring(paths, settings, store, session_id, clock, notifier, buttons, stream)
-            report = await wiring.run(
-                source, quiet=quiet, duration_s=duration_s, total_s=total_s, seed=seed
-            )
+            try:
+                report = await wiring.run(
+                    source, quiet=quiet, duration_s=duration_s, total_s=total_s, seed=seed
+                )
+            except BaseException as exc:
+                # The log failed under the session (a full disk): still mark it ended if the
+                # disk allows; the error goes on to the user as one line.
+                if _has_store_error(exc):
+                    store.end_session_if_possible(session_id, clock.wall())
+                raise
         finally:
             await notifier.aclose()
             await source.aclose()
@@ -139,6 +146,14 @@ async def run_session(
     finally:
         store.close()
     return report
+
+
+def _has_store_error(exc: BaseException) -> bool:
+    from kindbreak.errors import StoreError
+
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_has_store_error(e) for e in exc.exceptions)
+    return isinstance(exc, StoreError)
 
 
 class _Buttons:

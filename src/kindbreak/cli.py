@@ -77,22 +77,35 @@ def _data_dir(text: str) -> Path:
     return path
 
 
+MIN_YEAR, MAX_YEAR = 1980, 2099
+"""Dates and times given on the command line lie in these years (a log holds no others)."""
+MAX_DAYS = 3660
+"""A report covers at most ten years."""
+
+
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02"
         ) from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between {MIN_YEAR} and {MAX_YEAR}")
+    return day
 
 
 def _days(text: str) -> int:
+    if len(text.strip()) > 12:
+        raise argparse.ArgumentTypeError(f"--days must be at most {MAX_DAYS} (ten years)")
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
     if n < 1:
         raise argparse.ArgumentTypeError("--days must be at least 1")
+    if n > MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"--days must be at most {MAX_DAYS} (ten years)")
     return n
 
 
@@ -103,6 +116,8 @@ def _when(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a time; write it as ISO 8601, e.g. 2026-03-02T09:00+01:00"
         ) from None
+    if not MIN_YEAR <= dt.year <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between {MIN_YEAR} and {MAX_YEAR}")
     return dt if dt.tzinfo is not None else dt.astimezone()
 
 
@@ -215,6 +230,9 @@ def _add_record(sub: SubParsers, common: _Parser) -> None:
     r.add_argument("--device", help="address or name (default: your remembered strap)")
     r.add_argument("--out", required=True, metavar="FILE", help="the recording to write (.jsonl)")
     r.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds")
+    r.add_argument(
+        "--force", action="store_true", help="replace FILE if it exists (once connected)"
+    )
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=_record, log_file=True)
 
@@ -223,7 +241,12 @@ def _record(args: argparse.Namespace, ctx: Context) -> int:
     from kindbreak.commands import record
 
     return record.run(
-        ctx, device=args.device, out=Path(args.out), duration_s=args.duration, quiet=args.quiet
+        ctx,
+        device=args.device,
+        out=Path(args.out),
+        duration_s=args.duration,
+        quiet=args.quiet,
+        force=args.force,
     )
 
 

@@ -78,12 +78,18 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+def _show(value: object) -> str:
+    """A value in a message: its repr, cut short (a setting is never long)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _hhmm(path: Path | None, key: str, value: object) -> str:
     if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
-        raise ConfigError(path, key, f'{value!r} is not a time like "21:30"')
+        raise ConfigError(path, key, f'{_show(value)} is not a time like "21:30"')
     hh, mm = value[:2], value[3:]
     if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
-        raise ConfigError(path, key, f'{value!r} is not a time like "21:30"')
+        raise ConfigError(path, key, f'{_show(value)} is not a time like "21:30"')
     return value
 
 
@@ -116,23 +122,23 @@ def _section(cls: type[Any], name: str, raw: object, path: Path | None) -> Any:
         if isinstance(default, bool | str):
             if not isinstance(value, type(default)):
                 raise ConfigError(
-                    path, dotted, f"must be a {type(default).__name__}, got {value!r}"
+                    path, dotted, f"must be a {type(default).__name__}, got {_show(value)}"
                 )
         elif isinstance(default, int | float):
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(path, dotted, f"must be a number, got {value!r}")
+                raise ConfigError(path, dotted, f"must be a number, got {_show(value)}")
             if isinstance(default, int) and not isinstance(value, int):
-                raise ConfigError(path, dotted, f"must be a whole number, got {value!r}")
+                raise ConfigError(path, dotted, f"must be a whole number, got {_show(value)}")
             value = type(default)(value)
         if (name, key) in _RANGES:
             lo, hi = _RANGES[(name, key)]
             if not lo <= value <= hi:
                 raise ConfigError(
-                    path, dotted, f"{value!r} is outside the allowed {lo:g} to {hi:g}"
+                    path, dotted, f"{_show(value)} is outside the allowed {lo:g} to {hi:g}"
                 )
         if (name, key) in _CHOICES and value not in _CHOICES[(name, key)]:
             allowed = ", ".join(_CHOICES[(name, key)])
-            raise ConfigError(path, dotted, f"{value!r} is not one of: {allowed}")
+            raise ConfigError(path, dotted, f"{_show(value)} is not one of: {allowed}")
         values[key] = value
     return cls(**values)
 
@@ -150,24 +156,58 @@ def parse_settings(raw: dict[str, Any], path: Path | None = None) -> Settings:
     )
 
 
-def load_settings(path: Path) -> Settings:
-    """Read ``path``; a missing file gives the defaults."""
+MAX_TOML_BYTES = 1024 * 1024
+"""A settings or prompts file is a few kilobytes; anything over a megabyte is not one."""
+
+
+def read_toml_text(path: Path, error: type[ConfigError] | None = None) -> str | None:
+    """The text of a small TOML file, or None when it does not exist. A folder, a device, a
+    file over :data:`MAX_TOML_BYTES` or one that is not UTF-8 is a ConfigError."""
+    import os
+    import stat
+
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        return Settings()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, None, f"cannot be read ({exc})") from exc
+        return None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot be read ({exc.strerror})") from exc
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(path, None, "is not a plain file")
+        data = fh.read(MAX_TOML_BYTES + 1)
+    if len(data) > MAX_TOML_BYTES:
+        raise ConfigError(path, None, f"is larger than {MAX_TOML_BYTES // 1024} KiB")
     try:
-        raw = tomllib.loads(text)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, None, "is not UTF-8 text") from exc
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """TOML text, with nesting too deep for the parser reported like any syntax error."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, None, f"is not valid TOML: {exc}") from exc
-    return parse_settings(raw, path)
+    except RecursionError as exc:
+        raise ConfigError(
+            path, None, "is not valid settings: its tables or arrays are nested too deeply"
+        ) from exc
+
+
+def load_settings(path: Path) -> Settings:
+    """Read ``path``; a missing file gives the defaults."""
+    text = read_toml_text(path)
+    if text is None:
+        return Settings()
+    return parse_settings(parse_toml(text, path), path)
 
 
 def remember_device(path: Path, address: str, name: str) -> None:
     """Save the chosen device in the config file, keeping the user's other lines."""
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    lines = (read_toml_text(path) or "").splitlines()
     out: list[str] = []
     in_device = False
     for line in lines:
@@ -189,7 +229,13 @@ def remember_device(path: Path, address: str, name: str) -> None:
         f"name = {json.dumps(name, ensure_ascii=False)}",
     ]
     block = ["", *entries] if out else entries
+    import os
+
     from kindbreak.safefile import atomic_write_text, data_error, private_dir
 
+    # A config file the user linked to their dotfiles is written where the link points (the
+    # link is theirs: it sits in their private config folder); any other link is replaced.
+    if path.is_symlink() and os.lstat(path).st_uid == os.geteuid():
+        path = path.resolve()
     private_dir(path.parent, error=data_error)
     atomic_write_text(path, "\n".join(out + block) + "\n", error=data_error)

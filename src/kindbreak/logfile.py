@@ -44,7 +44,10 @@ class LogFileHandler(logging.StreamHandler[TextIO]):
             self.stream.close()
         out = self._stderr or sys.stderr
         with contextlib.suppress(Exception):
-            out.write(f"\nkindbreak: the log file {self.path} {reason}; no more lines go there\n")
+            lead = "\n" if out.isatty() else ""  # off a status line
+            out.write(
+                f"{lead}kindbreak: the log file {self.path} {reason}; no more lines go there\n"
+            )
             out.flush()
 
     def flush(self) -> None:

@@ -42,26 +42,27 @@ ANSWERED = ("done", "skipped")
 
 # -- durations --------------------------------------------------------------------------------
 
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_DURATION = re.compile(r"(?:(\d{1,9})h)?(?:(\d{1,9})m)?(?:(\d{1,9})s)?")
 MAX_PAUSE_S = 7 * 24 * 3600.0
 
 
 def parse_duration(text: str) -> float:
     """``"30m"``, ``"2h"``, ``"1h30m"``, ``"90s"`` -> seconds. Anything else: UsageError."""
     raw = text.strip().lower().replace(" ", "")
+    shown = repr(text) if len(text) <= 24 else repr(text[:20] + "...")
     m = _DURATION.fullmatch(raw)
     if not raw or m is None or not any(m.groups()):
         raise UsageError(
-            f"{text!r} is not a duration",
+            f"{shown} is not a duration",
             hint="Write it like 30m, 2h or 1h30m (h hours, m minutes, s seconds).",
         )
     hours, minutes, seconds = (int(g) if g else 0 for g in m.groups())
     total = hours * 3600.0 + minutes * 60.0 + seconds
     if total <= 0:
-        raise UsageError(f"{text!r} is no time at all", hint="Give a duration like 30m or 2h.")
+        raise UsageError(f"{shown} is no time at all", hint="Give a duration like 30m or 2h.")
     if total > MAX_PAUSE_S:
         raise UsageError(
-            f"{text!r} is longer than 7 days",
+            f"{shown} is longer than 7 days",
             hint="For longer, run `kindbreak pause` with no duration and `kindbreak resume` later.",
         )
     return total

@@ -16,6 +16,8 @@ import pytest
 from bundled_data import REPO
 
 FIXTURES = REPO / "fixtures"
+WORKDAY = REPO / "src" / "kindbreak" / "data" / "workday.jsonl"
+"""The demo's recording (64 minutes), shipped inside the package."""
 IS_ROOT = os.geteuid() == 0
 ON_CI = os.environ.get("CI") == "true"
 

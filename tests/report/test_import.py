@@ -63,7 +63,7 @@ def test_fit_import_stores_every_beat(tmp_path: Path) -> None:
     rr = _rr(900)  # about 14 minutes
     path = tmp_path / "activity.fit"
     path.write_bytes(fit_file(rr, created=CREATED))
-    assert read_fit_beats(path).rr_ms == tuple(float(v) for v in rr)
+    assert tuple(read_fit_beats(path).rr_ms) == tuple(float(v) for v in rr)
     db = tmp_path / "log.sqlite3"
     with Store(db) as store:
         res = import_file(store, path)

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
 def run(ctx: Context, path: Path, *, as_json: bool, correction: str) -> int:
     from kindbreak.app import pipeline_settings
     from kindbreak.offline.analysis import analyze_file
+    from kindbreak.progress import byte_progress
 
-    result = analyze_file(path, pipeline_settings(ctx.settings), correction=correction)
+    size = path.stat().st_size if path.is_file() else 0
+    with byte_progress(size, f"analysing {path.name}", ctx.output.err) as advance:
+        result = analyze_file(
+            path, pipeline_settings(ctx.settings), correction=correction, progress=advance
+        )
     if as_json:
         ctx.output.json(result.to_json())
     else:

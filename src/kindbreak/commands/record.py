@@ -1,5 +1,10 @@
 """``kindbreak record``: write the strap's raw notifications to a recording (the fixture
-format), to replay or share."""
+format), to replay or share.
+
+An existing ``--out`` file is refused unless ``--force``; the file is created (or the old one
+replaced, atomically) only once the strap is connected, so a strap out of reach destroys
+nothing, and it is never written through a symbolic link.
+"""
 
 from __future__ import annotations
 
@@ -9,37 +14,73 @@ from kindbreak.commands.context import Context
 
 
 def run(
-    ctx: Context, *, device: str | None, out: Path, duration_s: float | None, quiet: bool
+    ctx: Context,
+    *,
+    device: str | None,
+    out: Path,
+    duration_s: float | None,
+    quiet: bool,
+    force: bool = False,
 ) -> int:
     import asyncio
     from datetime import UTC, datetime
 
     from kindbreak.app import make_ble_source
     from kindbreak.devices.recording import RecordingHeader, RecordingWriter
-    from kindbreak.stream import DeviceInfo, Notification, StateEvent
+    from kindbreak.errors import OutputFileError
+    from kindbreak.stream import LinkState, Notification, SourceItem, StateEvent
 
+    if (out.exists() or out.is_symlink()) and not force:
+        raise OutputFileError(
+            out,
+            "already exists",
+            hint="Choose another name, or add --force to replace it once the strap is connected.",
+        )
+    if out.is_dir():
+        raise OutputFileError(out, "is a directory, not a file")
     source, clock = make_ble_source(ctx.paths, ctx.settings, device)
     say = ctx.output.note
 
     async def go() -> int:
+        from kindbreak.stream import DeviceInfo
+
         count = 0
-        header = RecordingHeader(
-            device=DeviceInfo(name=source.info.name, address=source.info.address),
-            start_wall=datetime.fromtimestamp(clock.wall(), tz=UTC),
-            note="recorded with kindbreak record",
-        )
-        with RecordingWriter(out, header) as writer:
-            try:
-                async for item in source.stream():
-                    writer.write(item)
-                    if isinstance(item, Notification):
+        start_wall = datetime.fromtimestamp(clock.wall(), tz=UTC)
+        early: list[SourceItem] = []
+        writer: RecordingWriter | None = None
+        try:
+            async for item in source.stream():
+                if writer is None:
+                    early.append(item)
+                    connected = isinstance(item, Notification) or (
+                        isinstance(item, StateEvent) and item.state is LinkState.CONNECTED
+                    )
+                    if not connected:
+                        continue
+                    header = RecordingHeader(
+                        device=DeviceInfo(name=source.info.name, address=source.info.address),
+                        start_wall=start_wall,
+                        note="recorded with kindbreak record",
+                    )
+                    writer = RecordingWriter(out, header, replace=force)
+                    items, early = early, []
+                else:
+                    items = [item]
+                for it in items:
+                    writer.write(it)
+                    if isinstance(it, Notification):
                         count += 1
-                    elif isinstance(item, StateEvent) and not quiet:
-                        say(f"{item.state.value} {item.detail}")
-                    if duration_s is not None and item.t_s >= duration_s:
-                        break
-            finally:
-                await source.aclose()
+                    elif isinstance(it, StateEvent) and not quiet:
+                        say(f"{it.state.value} {it.detail}")
+                if duration_s is not None and item.t_s >= duration_s:
+                    break
+        finally:
+            if writer is not None:
+                writer.close()
+            await source.aclose()
+        if writer is None:
+            say(f"the strap never connected; {out} was not written")
+            return 1
         say(f"wrote {count} notifications to {out}")
         return 0
 

@@ -16,19 +16,28 @@ value) or a link-state event::
 
     {"t": 600.0, "state": "reconnecting", "detail": "link lost"}
 
-Blank lines are skipped. Unknown keys are ignored, so later versions can add fields.
+Blank lines are skipped. Unknown keys are ignored, so later versions can add fields. Reading
+is bounded (:mod:`kindbreak.devices.inputfile`): lines of at most 64 KiB, times from 0 to 14 days
+after the first item, a ``start_wall`` between 1980 and 2100.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from kindbreak.devices.inputfile import (
+    MAX_TIME_S,
+    Progress,
+    check_span,
+    datetime_wall,
+    iter_lines,
+    open_input,
+)
 from kindbreak.errors import InputFileError
 from kindbreak.stream import DeviceInfo, LinkState, Notification, SourceItem, StateEvent
 
@@ -62,14 +71,30 @@ def looks_like_recording(first_line: str) -> bool:
     return isinstance(obj, dict) and obj.get("format") == FORMAT_NAME
 
 
+NOT_A_RECORDING_HINT = (
+    "A recording is what `kindbreak record` writes (.jsonl). RR text, CSV and FIT files are "
+    "read by `kindbreak analyze FILE` and `kindbreak import FILE`."
+)
+
+
 def _parse_header(path: Path, line: str) -> RecordingHeader:
     try:
         obj = json.loads(line)
-    except ValueError as exc:
-        raise InputFileError(path, f"the header is not JSON ({exc.args[0]})", line=1) from exc
+    except (ValueError, RecursionError) as exc:
+        why = exc.args[0] if isinstance(exc, ValueError) else "nested too deeply"
+        raise InputFileError(
+            path,
+            f"is not a kindbreak recording: the header is not JSON ({why})",
+            line=1,
+            hint=NOT_A_RECORDING_HINT,
+        ) from exc
     if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
         raise InputFileError(
-            path, f'the first line must be a header with "format": "{FORMAT_NAME}"', line=1
+            path,
+            f'is not a kindbreak recording (the first line must be a header with "format": '
+            f'"{FORMAT_NAME}")',
+            line=1,
+            hint=NOT_A_RECORDING_HINT,
         )
     version = obj.get("version")
     if version != FORMAT_VERSION:
@@ -81,14 +106,17 @@ def _parse_header(path: Path, line: str) -> RecordingHeader:
             hint="Update kindbreak to read recordings made by a newer version.",
         )
     dev = obj.get("device") or {}
+    if not isinstance(dev, dict):
+        raise InputFileError(path, '"device" must be an object with "name" and "address"', line=1)
     start: datetime | None = None
     if obj.get("start_wall"):
         try:
             start = datetime.fromisoformat(str(obj["start_wall"]))
         except ValueError as exc:
             raise InputFileError(
-                path, f"start_wall {obj['start_wall']!r} is not an ISO 8601 time", line=1
+                path, f"start_wall {str(obj['start_wall'])[:64]!r} is not an ISO 8601 time", line=1
             ) from exc
+        datetime_wall(path, 1, start, "start_wall")
     return RecordingHeader(
         device=DeviceInfo(
             name=str(dev.get("name") or "unknown"),
@@ -104,14 +132,15 @@ def _parse_header(path: Path, line: str) -> RecordingHeader:
 def _parse_item(path: Path, lineno: int, line: str) -> SourceItem:
     try:
         obj = json.loads(line)
-    except ValueError as exc:
-        raise InputFileError(path, f"not a JSON object ({exc.args[0]})", line=lineno) from exc
+    except (ValueError, RecursionError) as exc:
+        problem = exc.args[0] if isinstance(exc, ValueError) else "nested too deeply"
+        raise InputFileError(path, f"not a JSON object ({problem})", line=lineno) from exc
     if not isinstance(obj, dict):
         raise InputFileError(path, "expected a JSON object", line=lineno)
     t = obj.get("t")
-    if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t < 1e15:
+    if isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t <= MAX_TIME_S:
         raise InputFileError(
-            path, f'"t" must be a non-negative number of seconds, got {t!r}', line=lineno
+            path, f'"t" must be a non-negative number of seconds, got {repr(t)[:40]}', line=lineno
         )
     if "hex" in obj:
         try:
@@ -136,35 +165,43 @@ def _parse_item(path: Path, lineno: int, line: str) -> SourceItem:
 
 
 class RecordingReader:
-    """Streams a recording without loading it whole. Errors name the file and line."""
+    """Streams a recording without loading it whole. Errors name the file and line.
 
-    def __init__(self, path: Path | str) -> None:
+    ``progress`` (if given) is called with the bytes read so far; :attr:`size_bytes` is the
+    file's size.
+    """
+
+    def __init__(self, path: Path | str, *, progress: Progress | None = None) -> None:
         self.path = Path(path)
+        self._fh: IO[bytes]
+        self._fh, self.size_bytes = open_input(self.path, what="recording")
+        self._lines = iter_lines(self.path, self._fh, progress=progress)
         try:
-            self._fh: IO[bytes] = self.path.open("rb")
-        except FileNotFoundError as exc:
-            raise InputFileError(self.path, "no such file") from exc
-        except IsADirectoryError as exc:
-            raise InputFileError(self.path, "is a directory, not a recording") from exc
-        except OSError as exc:
-            raise InputFileError(self.path, f"cannot be read ({exc.strerror})") from exc
-        try:
-            first = self._fh.readline().decode("utf-8")
-        except UnicodeDecodeError as exc:
+            try:
+                _, first = next(self._lines)
+            except StopIteration:
+                first = ""
+            except InputFileError as exc:
+                if exc.line == 1 and ("binary" in exc.problem or "UTF-8" in exc.problem):
+                    raise InputFileError(
+                        self.path,
+                        "is binary, not a kindbreak recording",
+                        line=1,
+                        hint=NOT_A_RECORDING_HINT,
+                    ) from exc
+                raise
+            if not first.strip():
+                raise InputFileError(self.path, "is empty", line=1)
+            self.header = _parse_header(self.path, first)
+        except BaseException:
             self._fh.close()
-            raise InputFileError(self.path, "is binary, not a text recording", line=1) from exc
-        if not first.strip():
-            self._fh.close()
-            raise InputFileError(self.path, "is empty", line=1)
-        self.header = _parse_header(self.path, first)
+            raise
 
     def __iter__(self) -> Iterator[SourceItem]:
-        lineno = 1
+        first_t: float | None = None
         last_t = 0.0
         try:
-            for raw in self._fh:
-                lineno += 1
-                line = raw.decode("utf-8")
+            for lineno, line in self._lines:
                 if not line.strip():
                     continue
                 item = _parse_item(self.path, lineno, line)
@@ -172,10 +209,11 @@ class RecordingReader:
                     raise InputFileError(
                         self.path, f"time goes backwards ({item.t_s} after {last_t})", line=lineno
                     )
+                if first_t is None:
+                    first_t = item.t_s
+                check_span(self.path, lineno, item.t_s, first_t, '"t"')
                 last_t = item.t_s
                 yield item
-        except UnicodeDecodeError as exc:
-            raise InputFileError(self.path, "contains binary data", line=lineno) from exc
         finally:
             self._fh.close()
 
@@ -186,16 +224,16 @@ class RecordingReader:
 class RecordingWriter:
     """Appends items to a new recording, flushing each line so a crash loses at most one.
 
-    The file is created readable by the user alone (health data).
+    The file is created readable by the user alone (health data), never through a symbolic
+    link. An existing file is an error unless ``replace``, and then it is swapped for the new
+    one only now (:func:`kindbreak.safefile.create_file`).
     """
 
-    def __init__(self, path: Path | str, header: RecordingHeader) -> None:
+    def __init__(self, path: Path | str, header: RecordingHeader, *, replace: bool = False) -> None:
+        from kindbreak.safefile import create_file
+
         self.path = Path(path)
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError as exc:
-            raise InputFileError(self.path, f"cannot be written ({exc.strerror})") from exc
-        self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        self._fh = create_file(self.path, replace=replace)
         self._write(header.to_json())
 
     def _write(self, obj: dict[str, Any]) -> None:

@@ -1,29 +1,46 @@
 """Readers for beat-interval files exported by other tools.
 
 * plain RR text: one interval in ms per line, ``#`` comments and blank lines skipped (Kubios,
-  Elite HRV and Polar exports). Values below 10 are taken as seconds (Kubios also writes s).
+  Elite HRV and Polar exports). Values below 10 are taken as seconds (Kubios also writes s),
+  decided by the median of the first :data:`UNIT_SAMPLE` values.
 * CSV with a header naming an RR column (``rr_ms``, ``ibi_ms``, ``rr``, ``RR``, ``ibi``, any
   case) and optionally a time column in seconds (``time_s``, ``t_rel_s``, ``timestamp``) and a
   ``gap_before`` column.
 
-Errors name the file and the line. Values that cannot be a heartbeat (<= 0, or absurd: above
-10 s) are an input error; merely unusual ones (for example 2.5 s) pass through to the pipeline,
-which drops intervals outside 273-2000 ms and counts them.
+Files are streamed line by line (:mod:`kindbreak.devices.inputfile`): memory does not grow
+with the file. Errors name the file and the line. Values that cannot be a heartbeat (<= 0, or
+absurd: above 10 s) are an input error, and so are times that cannot be a recording (negative,
+or more than 14 days after the first beat); merely unusual intervals (for example 2.5 s) pass
+through to the pipeline, which drops intervals outside 273-2000 ms and counts them.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from kindbreak.devices.inputfile import (
+    MAX_TIME_S,
+    SNIFF_BYTES,
+    Progress,
+    check_span,
+    iter_lines,
+    open_input,
+)
 from kindbreak.errors import InputFileError
 
 RR_COLUMNS = ("rr_ms", "ibi_ms", "rr", "ibi")
 TIME_COLUMNS = ("time_s", "t_rel_s", "timestamp", "t_s")
 ABSURD_RR_MS = 10_000.0
+UNIT_SAMPLE = 1001
+"""Values whose median decides between seconds and milliseconds in RR text."""
+
+Lines = Iterable[tuple[int, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,31 +52,13 @@ class RRSeries:
     gap_before: tuple[bool, ...]
 
 
-def read_input_bytes(path: Path) -> bytes:
-    """A file the user gave us, whole; errors name the file (missing, a folder, unreadable,
-    empty)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputFileError(path, "no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputFileError(path, "is a directory, not a file") from exc
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read ({exc.strerror})") from exc
-    if not data.strip():
-        raise InputFileError(path, "is empty")
-    return data
-
-
-def read_text(path: Path) -> str:
-    data = read_input_bytes(path)
-    if b"\x00" in data[:4096]:
-        raise InputFileError(path, "is a binary file, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputFileError(path, "is not UTF-8 text", line=line) from exc
+@dataclass(frozen=True, slots=True)
+class RRBeat:
+    line: int
+    t_s: float
+    """End of the beat, in seconds from the recording's start."""
+    rr_ms: float
+    gap_before: bool
 
 
 def _value(path: Path, lineno: int, text: str, what: str) -> float:
@@ -82,105 +81,175 @@ def _check_rr(path: Path, lineno: int, rr_ms: float) -> float:
     return rr_ms
 
 
-def _series(rr: list[float], t: list[float] | None, gaps: list[bool] | None) -> RRSeries:
-    if t is None:
-        acc = 0.0
-        t = []
-        for v in rr:
-            acc += v / 1000.0
-            t.append(acc)
-    return RRSeries(tuple(rr), tuple(t), tuple(gaps or [False] * len(rr)))
+def _body(text: str) -> str:
+    return text.split("#", 1)[0].strip()
 
 
-def parse_rr_text(path: Path, text: str) -> RRSeries:
-    rr: list[float] = []
-    lines: list[int] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        body = line.split("#", 1)[0].strip()
-        if not body:
-            continue
-        rr.append(_value(path, lineno, body, "interval"))
-        lines.append(lineno)
-    if not rr:
-        raise InputFileError(path, "has no intervals (only comments or blank lines)")
+# -- plain RR text ----------------------------------------------------------------------------
+
+
+def iter_rr_text(path: Path, lines: Lines) -> Iterator[RRBeat]:
+    values: Iterator[tuple[int, float]] = (
+        (lineno, _value(path, lineno, body, "interval"))
+        for lineno, text in lines
+        if (body := _body(text))
+    )
     # Kubios and some apps write seconds: decided by the typical value, so one outlier
     # cannot turn a file in seconds into 0.8 ms intervals.
-    seconds = sorted(abs(v) for v in rr)[len(rr) // 2] < 10
+    sample = list(itertools.islice(values, UNIT_SAMPLE))
+    if not sample:
+        raise InputFileError(path, "has no intervals (only comments or blank lines)")
+    seconds = sorted(abs(v) for _, v in sample)[len(sample) // 2] < 10
     unit = "s" if seconds else "ms"
-    for lineno, v in zip(lines, rr, strict=True):
+    t_s = 0.0
+    for lineno, v in itertools.chain(sample, values):
         if v <= 0:
             raise InputFileError(path, f"interval {v:g} {unit} is not positive", line=lineno)
-    if seconds:
-        rr = [v * 1000.0 for v in rr]
-    for lineno, v in zip(lines, rr, strict=True):
-        _check_rr(path, lineno, v)
-    return _series(rr, None, None)
+        rr = _check_rr(path, lineno, v * 1000.0 if seconds else v)
+        t_s += rr / 1000.0
+        check_span(path, lineno, t_s, 0.0, "the beat at")
+        yield RRBeat(lineno, t_s, rr, False)
 
 
-def parse_rr_csv(path: Path, text: str) -> RRSeries:
-    sample = text[:4096]
+# -- CSV ----------------------------------------------------------------------------------------
+
+
+def iter_rr_csv(path: Path, lines: Lines) -> Iterator[RRBeat]:
+    it = iter(lines)
+    head: list[tuple[int, str]] = []
+    size = 0
+    for item in it:
+        head.append(item)
+        size += len(item[1])
+        if size >= SNIFF_BYTES:
+            break
+    sample = "".join(text for _, text in head)
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    texts = (text for _, text in itertools.chain(head, it))
+    reader = csv.reader(texts, dialect)
     try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise InputFileError(path, "is empty") from exc
+        yield from _csv_rows(path, reader)
+    except csv.Error as exc:
+        raise InputFileError(path, f"is not valid CSV ({exc})", line=reader.line_num) from exc
+
+
+class _Rows(Protocol):
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
+
+
+def _csv_rows(path: Path, reader: _Rows) -> Iterator[RRBeat]:
+    header = next(reader, None)
+    if header is None:
+        raise InputFileError(path, "is empty")
     names = [h.strip().lower() for h in header]
     rr_col = next((names.index(c) for c in RR_COLUMNS if c in names), None)
     if rr_col is None:
+        shown = ", ".join(h[:40] for h in header[:20])
         raise InputFileError(
             path,
-            f"has no RR column (looked for {', '.join(RR_COLUMNS)}; found {', '.join(header)})",
+            f"has no RR column (looked for {', '.join(RR_COLUMNS)}; found {shown})",
             line=1,
             hint="Name the interval column rr_ms (milliseconds).",
         )
     t_col = next((names.index(c) for c in TIME_COLUMNS if c in names), None)
     g_col = names.index("gap_before") if "gap_before" in names else None
-    rr: list[float] = []
-    ts: list[float] = []
-    gaps: list[bool] = []
-    lines: list[int] = []
+    needed = max(c for c in (rr_col, t_col, g_col) if c is not None)
+    t0: float | None = None
+    last_t = -math.inf
+    acc_s = 0.0
+    any_rows = False
     for row in reader:
         lineno = reader.line_num
         if not row or not any(cell.strip() for cell in row):
             continue
-        if len(row) <= max(c for c in (rr_col, t_col, g_col) if c is not None):
+        if len(row) <= needed:
             raise InputFileError(path, f"has {len(row)} fields, fewer than the header", line=lineno)
-        rr.append(_check_rr(path, lineno, _value(path, lineno, row[rr_col], "interval")))
-        lines.append(lineno)
-        if t_col is not None:
-            ts.append(_value(path, lineno, row[t_col], "time"))
-        if g_col is not None:
-            gaps.append(row[g_col].strip() not in ("", "0", "false", "False"))
-    if not rr:
+        rr = _check_rr(path, lineno, _value(path, lineno, row[rr_col], "interval"))
+        gap = g_col is not None and row[g_col].strip() not in ("", "0", "false", "False")
+        if t_col is None:
+            acc_s += rr / 1000.0
+            t = acc_s
+        else:
+            raw = _value(path, lineno, row[t_col], "time")
+            if raw < 0:
+                raise InputFileError(path, f"time {raw:g} is negative", line=lineno)
+            if raw > MAX_TIME_S:
+                raise InputFileError(
+                    path, f"time {raw:g} s is not a plausible time for a beat", line=lineno
+                )
+            if t0 is None:
+                t0 = raw - rr / 1000.0
+            t = raw - t0
+            if t < last_t:
+                raise InputFileError(path, "time goes backwards", line=lineno)
+        check_span(path, lineno, t, 0.0, "the beat at")
+        last_t = t
+        any_rows = True
+        yield RRBeat(lineno, t, rr, gap)
+    if not any_rows:
         raise InputFileError(path, "has a header but no intervals")
-    if t_col is not None:
-        t0 = ts[0] - rr[0] / 1000.0
-        ts = [t - t0 for t in ts]
-        for i in range(1, len(ts)):
-            if ts[i] < ts[i - 1]:
-                raise InputFileError(path, "time goes backwards", line=lines[i])
-    return _series(rr, ts if t_col is not None else None, gaps if g_col is not None else None)
 
 
-def read_rr_file(path: Path) -> RRSeries:
-    """Read an RR text or CSV file (the caller has already ruled out a recording)."""
-    return parse_rr(path, read_text(path))
+# -- either ---------------------------------------------------------------------------------------
 
 
-def parse_rr(path: Path, text: str) -> RRSeries:
-    """The text of an RR file: plain intervals, or a CSV when the first line is not a number."""
-    first = next(
-        (ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), ""
-    )
+def iter_rr(path: Path, lines: Lines) -> Iterator[RRBeat]:
+    """The beats of RR text, or of a CSV when the first line that is not a comment is not a
+    number. Blank files are "empty"."""
+    it = iter(lines)
+    head: list[tuple[int, str]] = []
+    first = ""
+    for lineno, text in it:
+        head.append((lineno, text))
+        if text.strip() and not text.lstrip().startswith("#"):
+            first = text
+            break
+    if not any(text.strip() for _, text in head):
+        raise InputFileError(path, "is empty")
+    all_lines = itertools.chain(head, it)
     try:
         if first:
-            float(first.split("#", 1)[0])
+            float(_body(first) or "x")
     except ValueError:
         # Not a single number: a header (or a data row of a CSV without one, which then
         # fails naming its missing RR column).
-        return parse_rr_csv(path, text)
-    return parse_rr_text(path, text)
+        return iter_rr_csv(path, all_lines)
+    return iter_rr_text(path, all_lines)
+
+
+def iter_rr_file(path: Path, *, progress: Progress | None = None) -> Iterator[RRBeat]:
+    """Stream the beats of an RR text or CSV file (the caller has ruled out a recording)."""
+    fh, _ = open_input(path)
+    with fh:
+        head = fh.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(fh, "peek") else b""
+        if b"\x00" in head:
+            raise InputFileError(path, "is a binary file, not text")
+        yield from iter_rr(path, iter_lines(path, fh, progress=progress))
+
+
+def collect(beats: Iterable[RRBeat]) -> RRSeries:
+    rr: list[float] = []
+    t: list[float] = []
+    gaps: list[bool] = []
+    for b in beats:
+        rr.append(b.rr_ms)
+        t.append(b.t_s)
+        gaps.append(b.gap_before)
+    return RRSeries(tuple(rr), tuple(t), tuple(gaps))
+
+
+def read_rr_file(path: Path) -> RRSeries:
+    """Read an RR text or CSV file whole (small files and tests; large ones: iter_rr_file)."""
+    return collect(iter_rr_file(path))
+
+
+def parse_rr(path: Path, text: str) -> RRSeries:
+    """The beats of RR text or CSV already in memory (``path`` names it in errors)."""
+    return collect(iter_rr(path, enumerate(text.splitlines(keepends=True), start=1)))

@@ -1,18 +1,25 @@
 """Offline analysis of a recording or RR file: the monitor's pipeline, run to the end.
 
-Used by ``kindbreak analyze``; the result serialises to the documented ``--json`` shape.
+Used by ``kindbreak analyze``; the result serialises to the documented ``--json`` shape. The
+file is streamed (:mod:`kindbreak.devices.inputfile` bounds it), and the beats the whole-file
+summary needs are kept in compact arrays (17 bytes a beat), so memory stays small even for the
+longest recording kindbreak reads (14 days).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kindbreak.devices.fitfile import FIT_HINT, is_fit
+from kindbreak.devices.inputfile import Progress, head_bytes
 from kindbreak.devices.recording import RecordingReader, looks_like_recording
-from kindbreak.devices.rrfile import parse_rr, read_text
+from kindbreak.devices.rrfile import iter_rr_file
+from kindbreak.errors import InputFileError
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.notes import NoteKind
@@ -27,10 +34,39 @@ class Episode:
     peak_score: float
 
 
+class BeatColumns:
+    """Beats as three compact arrays (time, interval, gap flag); iterates as :class:`Beat`."""
+
+    def __init__(self) -> None:
+        self.t_s = array("d")
+        self.rr_ms = array("d")
+        self.gap_before = array("b")
+
+    def extend(self, beats: list[Beat]) -> None:
+        for b in beats:
+            self.t_s.append(b.t_s)
+            self.rr_ms.append(b.rr_ms)
+            self.gap_before.append(b.gap_before)
+
+    def __len__(self) -> int:
+        return len(self.t_s)
+
+    def __iter__(self) -> Iterator[Beat]:
+        for t, rr, g in zip(self.t_s, self.rr_ms, self.gap_before, strict=True):
+            yield Beat(t, rr, bool(g))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BeatColumns | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(slots=True)
 class Analysis:
     path: Path
-    beats: list[Beat] = field(default_factory=list)
+    beats: BeatColumns = field(default_factory=BeatColumns)
     windows: list[WindowResult] = field(default_factory=list)
     episodes: list[Episode] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -92,11 +128,11 @@ def summary(a: Analysis) -> dict[str, Any]:
     from kindbreak.signal.artifacts import Correction, correct_rr
     from kindbreak.signal.hrv import compute_markers
 
-    if not a.beats:
+    if not len(a.beats):
         return {"n_beats": 0, "duration_s": 0.0, "hr_only": a.hr_only}
-    rr = np.array([b.rr_ms for b in a.beats])
-    t = np.array([b.t_s for b in a.beats])
-    gaps = np.array([b.gap_before for b in a.beats])
+    rr = np.frombuffer(a.beats.rr_ms, dtype=np.float64)
+    t = np.frombuffer(a.beats.t_s, dtype=np.float64)
+    gaps = np.frombuffer(a.beats.gap_before, dtype=np.int8).astype(bool)
     gaps[0] = False
     cleaned = correct_rr(rr, t, gaps, method=Correction(a.correction))
     m = compute_markers(cleaned.rr_ms, cleaned.t_s, breaks=cleaned.breaks)
@@ -121,29 +157,65 @@ def summary(a: Analysis) -> dict[str, Any]:
     }
 
 
-def iter_feed(path: Path, pipeline: Pipeline) -> Iterator[FeedResult]:
-    """Run every beat or notification of ``path`` through ``pipeline``."""
-    text = read_text(path) if path.suffix != ".jsonl" else ""
-    if path.suffix == ".jsonl" or looks_like_recording(text.split("\n", 1)[0]):
-        last_t = 0.0
-        for item in RecordingReader(path):
+def input_kind(path: Path) -> str:
+    """What ``path`` holds: ``fit``, ``recording`` or ``rr`` (text or CSV). A binary file that
+    is none of these, or a ``.fit`` without the FIT signature, is an InputFileError."""
+    head = head_bytes(path)
+    if is_fit(head):
+        return "fit"
+    if path.suffix.lower() == ".fit":
+        raise InputFileError(
+            path, "is not a FIT file (no .FIT signature in its header)", hint=FIT_HINT
+        )
+    first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if path.suffix == ".jsonl" or looks_like_recording(first):
+        return "recording"
+    if b"\x00" in head:
+        raise InputFileError(
+            path,
+            "is a binary file that kindbreak does not know",
+            hint=InputFileError.hint + " Garmin FIT files (.fit) are read by `kindbreak import`.",
+        )
+    return "rr"
+
+
+def iter_feed(
+    path: Path, pipeline: Pipeline, *, progress: Progress | None = None
+) -> Iterator[FeedResult]:
+    """Run every beat or notification of ``path`` (a recording, RR text or CSV) through
+    ``pipeline``, reading it as a stream."""
+    kind = input_kind(path)
+    if kind == "fit":
+        raise InputFileError(
+            path,
+            "is a Garmin FIT file; analyze reads recordings, RR text and CSV",
+            hint="Bring it into your log with `kindbreak import FILE`, then see it in "
+            "`kindbreak report`.",
+        )
+    last_t = 0.0
+    if kind == "recording":
+        for item in RecordingReader(path, progress=progress):
             last_t = item.t_s
             yield pipeline.feed(item)
         yield pipeline.finish(last_t)
         return
-    series = parse_rr(path, text)
-    for t, rr, gap in zip(series.t_s, series.rr_ms, series.gap_before, strict=True):
-        yield pipeline.feed_beat(t, rr, gap_before=gap)
-    yield pipeline.finish(series.t_s[-1])
+    for beat in iter_rr_file(path, progress=progress):
+        last_t = beat.t_s
+        yield pipeline.feed_beat(beat.t_s, beat.rr_ms, gap_before=beat.gap_before)
+    yield pipeline.finish(last_t)
 
 
 def analyze_file(
-    path: Path, settings: PipelineSettings | None = None, *, correction: str = "none"
+    path: Path,
+    settings: PipelineSettings | None = None,
+    *,
+    correction: str = "none",
+    progress: Progress | None = None,
 ) -> Analysis:
     pipeline = Pipeline(settings)
     result = Analysis(path=path, correction=correction)
     open_start: tuple[float, float, float] | None = None
-    for out in iter_feed(path, pipeline):
+    for out in iter_feed(path, pipeline, progress=progress):
         result.beats.extend(out.beats)
         result.windows.extend(out.windows)
         for note in out.notes:

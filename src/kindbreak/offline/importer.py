@@ -7,9 +7,13 @@ kindbreak recordings (``*.jsonl``). The file runs through the same :class:`Pipel
 beats, windows, detector events and learned baseline land in a new session with source
 ``import``.
 
-The whole file is run through the pipeline before anything is written, so a file that turns out
-to be broken halfway leaves the log untouched. A file's identity is the SHA-256 of its content
-(``sessions.source_key``): importing the same file again adds nothing.
+Memory stays bounded whatever the file's size: text files are read twice as streams, first to
+check every line (so a file that turns out to be broken halfway leaves the log untouched), then
+through the pipeline, with the rows written in short transactions of :data:`BATCH_ROWS` (so a
+monitor writing beside the import waits milliseconds). Until the last one the session carries
+the key ``importing:<hash>``; an import that fails or is interrupted (Ctrl-C) removes its rows,
+and one killed outright is cleared by the next import of the same file. A file's identity is
+the SHA-256 of its content (``sessions.source_key``): importing the same file again adds nothing.
 """
 
 from __future__ import annotations
@@ -19,20 +23,22 @@ import csv
 import hashlib
 import io
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from kindbreak.devices.rrfile import read_input_bytes
+from kindbreak.devices.inputfile import check_start_wall, datetime_wall, open_input
 from kindbreak.errors import InputFileError, StoreError
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.pipeline import FeedResult, Pipeline, PipelineSettings
 from kindbreak.store.db import Store
 
 SOURCE = "import"
-PROGRESS_MIN_ITEMS = 3000
-"""Show a progress bar (on a terminal) from about 45 minutes of beats."""
+BATCH_ROWS = 20_000
+"""Rows written per transaction while importing (about 20 ms of holding the write lock)."""
+IMPORTING = "importing:"
+"""Prefix of the source key of a session still being imported."""
 
 
 @dataclass(slots=True)
@@ -54,71 +60,76 @@ def file_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _csv_unix_start(data: bytes) -> float | None:
+def path_key(path: Path) -> str:
+    """SHA-256 of the file's content (:func:`file_key`), read in blocks."""
+    fh, _ = open_input(path)
+    digest = hashlib.sha256()
+    with fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _csv_unix_start(path: Path) -> float | None:
     """The first ``unix_time_s`` of a CSV export that has one (Stress-Predict style)."""
+    fh, _ = open_input(path)
+    with fh:
+        data = fh.read(65536)
     try:
-        text = data[:65536].decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
     rows = csv.reader(io.StringIO(text))
     try:
         header = [h.strip().lower() for h in next(rows)]
-    except StopIteration:
+    except (StopIteration, csv.Error):
         return None
     col = next((header.index(c) for c in ("unix_time_s", "unix_time") if c in header), None)
     if col is None:
         return None
-    for row in rows:
-        if len(row) > col and row[col].strip():
-            try:
-                return float(row[col])
-            except ValueError:
-                return None
+    with contextlib.suppress(csv.Error):
+        for row in rows:
+            if len(row) > col and row[col].strip():
+                try:
+                    return float(row[col])
+                except ValueError:
+                    return None
     return None
 
 
-def _progress(
-    total: int, stream: TextIO, enabled: bool | None, label: str
-) -> tuple[Callable[[], None], Callable[[], None]]:
-    """``(advance, close)`` of a rich progress bar on ``stream``, or no-ops."""
-    if enabled is None:
-        enabled = total >= PROGRESS_MIN_ITEMS and stream.isatty()
-    if not enabled:
-        return (lambda: None), (lambda: None)
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeRemainingColumn(),
-        console=Console(file=stream),
-        transient=True,
-    )
-    task = bar.add_task(label, total=total)
-    bar.start()
-    count = 0
-
-    def advance() -> None:
-        nonlocal count
-        count += 1
-        if count % 200 == 0:
-            bar.update(task, completed=count)
-
-    def close() -> None:
-        bar.update(task, completed=total)
-        bar.stop()
-
-    return advance, close
-
-
-def _feed_fit(rr_ms: tuple[float, ...], pipeline: Pipeline) -> Iterator[FeedResult]:
+def _feed_beats(rr_ms: Iterable[float], pipeline: Pipeline) -> Iterator[FeedResult]:
     t = 0.0
     for rr in rr_ms:
         t += rr / 1000.0
         yield pipeline.feed_beat(t, rr)
     yield pipeline.finish(t)
+
+
+def _from_mtime(path: Path, length_s: float, notes: list[str]) -> float:
+    notes.append(
+        "the file does not say when it was recorded; its start is taken as its "
+        "modification time minus its length (give --start to set it)"
+    )
+    return path.stat().st_mtime - length_s
+
+
+def _check_text(path: Path, kind: str, advance: Callable[[int], None]) -> tuple[float, float]:
+    """Read a recording or RR file once without the pipeline: every line valid? Returns the
+    times of its first and last item (0 for none)."""
+    from kindbreak.devices.recording import RecordingReader
+    from kindbreak.devices.rrfile import iter_rr_file
+
+    first_t: float | None = None
+    last_t = 0.0
+    items = (
+        (item.t_s for item in RecordingReader(path, progress=advance))
+        if kind == "recording"
+        else (beat.t_s for beat in iter_rr_file(path, progress=advance))
+    )
+    for last_t in items:
+        if first_t is None:
+            first_t = last_t
+    return (first_t or 0.0), last_t
 
 
 def import_file(
@@ -131,123 +142,143 @@ def import_file(
     stream: TextIO | None = None,
 ) -> ImportResult:
     """Import ``path`` into ``store`` (see the module docstring). Raises InputFileError."""
-    from kindbreak.devices.fitfile import is_fit, read_fit_beats
-    from kindbreak.offline.analysis import iter_feed
+    from kindbreak.offline.analysis import input_kind, iter_feed
+    from kindbreak.progress import byte_progress
 
     path = Path(path)
-    data = read_input_bytes(path)
-    key = file_key(data)
+    key = path_key(path)
     existing = store.session_by_key(key)
     if existing is not None:
         return ImportResult(path, existing, True, "", beats=store.count("beats", existing))
+    for stale in store.sessions_with_key_prefix(IMPORTING + key):
+        store.delete_session(stale)  # an import of this file that was killed
 
+    kind = input_kind(path)
     pipeline = Pipeline(settings)
     notes: list[str] = []
     device_name = ""
     wall0: float | None = start_wall
-    if is_fit(data[:14]):
-        kind = "fit"
-        fit = read_fit_beats(path, data)
-        device_name = fit.device_name
-        if wall0 is None and fit.start is not None:
-            wall0 = fit.start.timestamp()
-        total = len(fit.rr_ms)
-        feed = _feed_fit(fit.rr_ms, pipeline)
-    elif path.suffix.lower() == ".fit":
-        raise InputFileError(
-            path,
-            "is not a FIT file (no .FIT signature in its header)",
-            hint="Give the original .FIT file from the watch or Garmin Connect.",
-        )
-    else:
-        from kindbreak.devices.recording import RecordingReader, looks_like_recording
+    size = path.stat().st_size
+    label = f"importing {path.name}"
+    with byte_progress(2 * size, label, stream or sys.stderr, enabled=progress) as advance:
+        if kind == "fit":
+            from kindbreak.devices.fitfile import read_fit_beats
 
-        if b"\x00" in data[:4096]:
-            raise InputFileError(
-                path,
-                "is a binary file that kindbreak does not know",
-                hint=InputFileError.hint + " Garmin FIT files (.fit) are read too.",
-            )
-        head = data.split(b"\n", 1)[0].decode("utf-8", "replace")
-        if path.suffix == ".jsonl" or looks_like_recording(head):
-            kind = "recording"
-            reader = RecordingReader(path)
-            device_name = reader.header.device.name
-            reader.close()
-            if wall0 is None and reader.header.start_wall is not None:
-                wall0 = reader.header.start_wall.timestamp()
+            fit = read_fit_beats(path, progress=lambda done: advance(2 * done))
+            device_name = fit.device_name
+            if wall0 is None and fit.start is not None:
+                wall0 = datetime_wall(path, None, fit.start, "the recording's start")
+            if wall0 is None:
+                wall0 = _from_mtime(path, sum(fit.rr_ms) / 1000.0, notes)
+            feed = _feed_beats(fit.rr_ms, pipeline)
         else:
-            kind = "rr"
-            device_name = ""
-        total = data.count(b"\n") + 1
-        feed = iter_feed(path, pipeline)
+            if kind == "recording":
+                from kindbreak.devices.recording import RecordingReader
 
-    advance, close = _progress(total, stream or sys.stderr, progress, f"importing {path.name}")
-    outs: list[FeedResult] = []
+                reader = RecordingReader(path)
+                reader.close()
+                device_name = reader.header.device.name
+                if wall0 is None and reader.header.start_wall is not None:
+                    wall0 = reader.header.start_wall.timestamp()
+            first_t, last_t = _check_text(path, kind, advance)
+            if wall0 is None and kind == "rr":
+                unix0 = _csv_unix_start(path)
+                if unix0 is not None:
+                    check_start_wall(path, None, unix0, f"unix_time_s {unix0:g}")
+                    wall0 = unix0 - first_t
+            if wall0 is None:
+                wall0 = _from_mtime(path, last_t, notes)
+            feed = iter_feed(path, pipeline, progress=lambda done: advance(size + done))
+        return _store_feed(store, path, key, kind, feed, pipeline, wall0, device_name, notes)
+
+
+def _store_feed(
+    store: Store,
+    path: Path,
+    key: str,
+    kind: str,
+    feed: Iterator[FeedResult],
+    pipeline: Pipeline,
+    wall0: float | None,
+    device_name: str,
+    notes: list[str],
+) -> ImportResult:
+    """Run ``feed`` and write what it gives in batches; the session exists from the first beat
+    (a file without one adds nothing) and is removed again if anything fails."""
+    held: list[FeedResult] = []
+    session_id: int | None = None
+    result = ImportResult(path, 0, False, kind, notes=notes)
+    first_t: float | None = None
+    last_t = 0.0
     try:
         for out in feed:
-            if out.beats or out.windows or out.events:
-                outs.append(out)
-            advance()
-    finally:
-        close()
-
-    beats = [b for o in outs for b in o.beats]
-    if not beats:
-        raise InputFileError(path, "holds no usable heartbeats (no beat intervals)")
-    last_t = beats[-1].t_s
-    if wall0 is None and kind == "rr":
-        unix0 = _csv_unix_start(data)
-        if unix0 is not None:
-            wall0 = unix0 - beats[0].t_s
-    if wall0 is None:
-        wall0 = path.stat().st_mtime - last_t
-        notes.append(
-            "the file does not say when it was recorded; its start is taken as its "
-            "modification time minus its length (give --start to set it)"
-        )
-    if pipeline.dropped_impossible:
-        notes.append(f"{pipeline.dropped_impossible} intervals outside 273-2000 ms were left out")
-
-    session_id = store.start_session(
-        started_wall=wall0,
-        source=SOURCE,
-        device_name=device_name,
-        label=path.name,
-        source_key=key,
-    )
-    result = ImportResult(path, session_id, False, kind, start_wall=wall0, notes=notes)
-    try:
-        for o in outs:
-            if o.beats:
-                store.add_beats(session_id, ((b.t_s, b.rr_ms, b.gap_before) for b in o.beats))
-            for w in o.windows:
-                store.add_window(session_id, w)
-                result.windows += 1
-                result.scored += w.score is not None
-            for e in o.events:
-                store.add_event(session_id, e)
-                result.episodes += e.kind is EventKind.RISING
+            if not (out.beats or out.windows or out.events):
+                continue
+            if out.beats:
+                if first_t is None:
+                    first_t = out.beats[0].t_s
+                last_t = out.beats[-1].t_s
+            if session_id is None:
+                held.append(out)
+                if first_t is None:
+                    continue
+                session_id = store.start_session(
+                    started_wall=wall0 if wall0 is not None else 0.0,
+                    source=SOURCE,
+                    device_name=device_name,
+                    label=path.name,
+                    source_key=IMPORTING + key,
+                )
+                todo, held = held, []
+            else:
+                todo = [out]
+            for o in todo:
+                if o.beats:
+                    store.add_beats(session_id, ((b.t_s, b.rr_ms, b.gap_before) for b in o.beats))
+                    result.beats += len(o.beats)
+                for w in o.windows:
+                    store.add_window(session_id, w)
+                    result.windows += 1
+                    result.scored += w.score is not None
+                for e in o.events:
+                    store.add_event(session_id, e)
+                    result.episodes += e.kind is EventKind.RISING
+            if store.pending_rows >= BATCH_ROWS:
+                store.commit()
+        if session_id is None:
+            raise InputFileError(path, "holds no usable heartbeats (no beat intervals)")
+        assert wall0 is not None
+        if pipeline.dropped_impossible:
+            notes.append(
+                f"{pipeline.dropped_impossible} intervals outside 273-2000 ms were left out"
+            )
         if pipeline.baseline_learned and pipeline.baseline is not None:
             store.add_baseline(
                 wall=wall0 + pipeline.settings.calibration_s,
                 baseline=pipeline.baseline,
                 session_id=session_id,
             )
-        store.end_session(session_id, wall0 + last_t)
-        store.commit()
+        store.finish_import(session_id, ended_wall=wall0 + last_t, source_key=key)
     except BaseException:
-        _forget(store, session_id)
+        if session_id is not None:
+            _forget(store, session_id)
         raise
-    result.beats = len(beats)
+    result.session_id = session_id
+    result.start_wall = wall0
     result.duration_s = last_t
     return result
 
 
 def _forget(store: Store, session_id: int) -> None:
-    """Remove a half-written import, so trying again starts clean."""
-    with contextlib.suppress(StoreError):
+    """Remove a half-written import, so trying again starts clean (on a full disk, after
+    making room; if even that fails, the next import of the file removes it)."""
+    store.discard_pending()
+    try:
         store.delete_session(session_id)
+    except StoreError:
+        if store.make_room():
+            with contextlib.suppress(StoreError):
+                store.delete_session(session_id)
 
 
 def describe(result: ImportResult) -> str:

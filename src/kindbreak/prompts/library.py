@@ -132,6 +132,8 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PromptFileError(path, _problem_text(exc), line=_decode_error_line(exc, text)) from exc
+    except RecursionError as exc:
+        raise PromptFileError(path, "its tables or arrays are nested too deeply") from exc
 
 
 class _Lines:
@@ -165,6 +167,11 @@ class _Lines:
             if pat.match(ln):
                 return i + 1
         return None
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (ESC starts ANSI/OSC sequences; C1 controls; bidi overrides) that would
+reach a terminal or a notification raw. Line breaks and tabs are text."""
 
 
 def _clean(value: str) -> str:
@@ -204,7 +211,10 @@ def _validate_entry(
             fail(None, f"missing {key!r}; each prompt needs id, kind, title and body")
             return None
         if not isinstance(value, str) or not value.strip():
-            fail(key, f"{key!r} must be a non-empty text, got {value!r}")
+            fail(key, f"{key!r} must be a non-empty text, got {repr(value)[:60]}")
+            return None
+        if _CONTROL.search(value):
+            fail(key, f"{key!r} holds control characters (terminal escape sequences?)")
             return None
         values[key] = _clean(value)
     if not _ID_RE.fullmatch(values["id"]):
@@ -230,7 +240,10 @@ def _validate_entry(
     guided: str | None = None
     if guided_raw is not None:
         if not isinstance(guided_raw, str) or not guided_raw.strip():
-            fail("guided", f"'guided' must be a non-empty text, got {guided_raw!r}")
+            fail("guided", f"'guided' must be a non-empty text, got {repr(guided_raw)[:60]}")
+            return None
+        if _CONTROL.search(guided_raw):
+            fail("guided", "'guided' holds control characters (terminal escape sequences?)")
             return None
         guided = _clean(guided_raw)
         if len(guided) > GUIDED_MAX_CHARS:
@@ -314,11 +327,23 @@ def parse_prompts(data: Mapping[str, Any], text: str, path: Path) -> _Parsed:
     return _Parsed(prompts, disable, warnings)
 
 
+MAX_FILE_BYTES = 1024 * 1024
+
+
 def _read_text(path: Path) -> str:
+    import os
+    import stat
+
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise PromptFileError(path, "is not a plain file")
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise PromptFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise PromptFileError(path, f"is larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -259,8 +259,8 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection (``mode=ro``): works on a read-only disk, creates nothing.
 
     SQLite needs the ``-shm`` file to read a WAL log; when it is missing and cannot be made
-    (a read-only folder) and there is no WAL content either, the file is read as immutable:
-    nothing can change it while nobody can write there.
+    (a read-only folder, a full disk) and there is no WAL content either, the file is read as
+    immutable: nothing can change it while nobody can write there.
     """
     if not check_files(path):
         raise StoreError(f"{path}: there is no kindbreak log here yet")
@@ -269,7 +269,7 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         wal = side_file(path, "-wal")
         no_wal = not wal.exists() or wal.stat().st_size == 0
-        if error_code(exc) in (SQLITE_READONLY, SQLITE_CANTOPEN) and no_wal:
+        if error_code(exc) in (SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_IOERR) and no_wal:
             try:
                 return _try_readonly(path, mode="ro", immutable="1")
             except sqlite3.Error as again:

@@ -181,6 +181,36 @@ class Store:
     def pending_rows(self) -> int:
         return sum(len(rows) for _, rows in self._pending)
 
+    def discard_pending(self) -> int:
+        """Forget the rows not yet written (after a write failed for good); returns how many."""
+        n = self.pending_rows
+        self._pending = []
+        return n
+
+    def make_room(self) -> bool:
+        """Fold the WAL into the log and empty it (``wal_checkpoint(TRUNCATE)``), so a small
+        write may fit again after the WAL hit a full disk or a size limit. True if it did."""
+        try:
+            busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            return False
+        return not busy
+
+    def end_session_if_possible(self, session_id: int, ended_wall: float) -> bool:
+        """After a write failed (a full disk): drop what cannot be written and still try to
+        mark the session ended, making room once if needed. True if it was marked."""
+        dropped = self.discard_pending()
+        if dropped:
+            log.warning("%d rows of the last second could not be saved", dropped)
+        for attempt in range(2):
+            try:
+                self.end_session(session_id, ended_wall)
+                return True
+            except StoreError:
+                if attempt == 0 and not self.make_room():
+                    return False
+        return False
+
     def close(self) -> None:
         try:
             self.commit()
