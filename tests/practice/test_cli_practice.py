@@ -14,9 +14,10 @@ from kindbreak.clock import SystemClock, VirtualClock
 from kindbreak.commands import breathe
 from kindbreak.commands.context import Context
 from kindbreak.commands.output import Output
+from kindbreak.commands.pause import parse_duration
 from kindbreak.live.events import EpisodeRising
 from kindbreak.paths import Paths
-from kindbreak.practice import parse_duration, read_pause
+from kindbreak.prompts.pause import read_pause
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.store.db import Store
 

@@ -15,7 +15,7 @@ from kindbreak.live.jobs import SessionJobs
 from kindbreak.live.prompt_sink import PromptSink
 from kindbreak.live.status import StatusLine
 from kindbreak.paths import Paths
-from kindbreak.practice import PauseState, write_pause
+from kindbreak.prompts.pause import PauseState, write_pause
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.store.db import Store
 

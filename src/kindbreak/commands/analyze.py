@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kindbreak.commands.context import Context
+from kindbreak.durations import format_duration as dur
 
 if TYPE_CHECKING:
     from kindbreak.offline.analysis import Analysis
@@ -29,11 +30,6 @@ def run(ctx: Context, path: Path, *, as_json: bool, correction: str) -> int:
     return 0
 
 
-def _dur(seconds: float) -> str:
-    m = round(seconds / 60.0)
-    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
-
-
 def _f(x: float | None, fmt: str) -> str:
     return "-" if x is None or not math.isfinite(x) else format(x, fmt)
 
@@ -42,7 +38,7 @@ def analysis_text(a: Analysis) -> str:
     from kindbreak.offline.analysis import summary
 
     s = summary(a)
-    lines = [f"{a.path}", f"  beats {s['n_beats']}, {_dur(s.get('duration_s') or 0.0)}"]
+    lines = [f"{a.path}", f"  beats {s['n_beats']}, {dur(s.get('duration_s') or 0.0)}"]
     if s["n_beats"]:
         lines.append(
             f"  mean HR {_f(s['mean_hr_bpm'], '.1f')} bpm, "
@@ -59,8 +55,8 @@ def analysis_text(a: Analysis) -> str:
     lines.append(f"  windows {len(a.windows)} ({len(good)} scored)")
     for e in a.episodes:
         lines.append(
-            f"  stress episode {_dur(e.start_s)} to {_dur(e.end_s)}, peak {e.peak_score:.0f}, "
-            f"prompt at {_dur(e.prompt_s)}"
+            f"  stress episode {dur(e.start_s)} to {dur(e.end_s)}, peak {e.peak_score:.0f}, "
+            f"prompt at {dur(e.prompt_s)}"
         )
     if not a.episodes:
         lines.append("  no stress episodes")

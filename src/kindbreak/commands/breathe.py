@@ -218,7 +218,6 @@ def run(
     from kindbreak.app import make_ble_source
     from kindbreak.clock import SystemClock
     from kindbreak.paths import ensure_private_dir
-    from kindbreak.practice import fresh_score
     from kindbreak.store.db import Store
 
     plan = BreathPlan(minutes=minutes, rate_bpm=rate_bpm)
@@ -245,7 +244,7 @@ def run(
             outcome="done",
             kind="breath",
             note=f"paced breathing, {plan.rate_bpm:g} a minute",
-            score=fresh_score(store, guide_clock.wall()),
+            score=store.score_at(guide_clock.wall()),
             duration_s=round(seconds, 1),
         )
 

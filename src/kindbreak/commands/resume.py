@@ -6,7 +6,7 @@ from kindbreak.commands.context import Context
 
 
 def run(ctx: Context) -> int:
-    from kindbreak.practice import clear_pause
+    from kindbreak.prompts.pause import clear_pause
 
     had = clear_pause(ctx.paths.data_dir)
     ctx.output.print(

@@ -60,7 +60,7 @@ class DaySummary:
         return self.scored_s == 0 and self.prompts == 0 and self.done + self.skipped == 0
 
     def text(self) -> str:
-        from kindbreak.practice import format_duration
+        from kindbreak.durations import format_duration
 
         parts = []
         if self.scored_s > 0:

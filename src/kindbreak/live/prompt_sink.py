@@ -71,7 +71,7 @@ class PromptSink(Sink):
         out: TextIO,
         say: Callable[[str], None] | None = None,
     ) -> None:
-        from kindbreak.practice import ActionRecorder
+        from kindbreak.live.actions import ActionRecorder
         from kindbreak.report.effects import learned_kind_weights
 
         self.library = _load_library(paths, out)
@@ -146,7 +146,7 @@ class PromptSink(Sink):
 
     def sync_pause(self) -> None:
         """Apply the pause file (written by ``kindbreak pause`` in any process) to the policy."""
-        from kindbreak.practice import read_pause
+        from kindbreak.prompts.pause import read_pause
 
         state = read_pause(self.data_dir)
         now = self.clock.wall()
@@ -172,7 +172,7 @@ class PromptSink(Sink):
         return f"no prompts until {until.astimezone(self.zone):%H:%M}"
 
     def on_action(self, prompt_id: str, action: str) -> None:
-        """A notification button: "done", "snooze" or "dismiss" (see kindbreak.practice)."""
+        """A notification button: "done", "snooze" or "dismiss" (see kindbreak.live.actions)."""
         from kindbreak.report.effects import learned_kind_weights
 
         if self.actions.on_action(prompt_id, action) is not None:
@@ -186,7 +186,7 @@ class PromptSink(Sink):
 
     async def offer(self, *, trigger: str, t_s: float, score: float | None) -> bool:
         """Send a prompt if the policy allows it now; True if one was sent."""
-        from kindbreak.practice import SentPrompt
+        from kindbreak.live.actions import SentPrompt
         from kindbreak.prompts.chooser import choose_prompt
 
         self.sync_pause()

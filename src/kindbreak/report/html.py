@@ -16,13 +16,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from kindbreak.durations import format_duration
 from kindbreak.report.effects import MIN_N, Effect, HelpSummary, Response, describe, ranking
 from kindbreak.report.model import (
     EMPTY_MESSAGE,
     DaySummary,
     Report,
     empty_period_message,
-    fmt_duration,
 )
 from kindbreak.signal.score import Band
 
@@ -194,7 +194,7 @@ def _band_bar(day: DaySummary) -> str:
         return ""
     parts = [
         f'<span style="width:{100 * day.band_s[b] / total:.2f}%;background:{BAND_COLOR[b]}"'
-        f' title="{b.value} {fmt_duration(day.band_s[b])}"></span>'
+        f' title="{b.value} {format_duration(day.band_s[b])}"></span>'
         for b in Band
     ]
     return f'<div class="bar">{"".join(parts)}</div>'
@@ -207,8 +207,8 @@ def _day_table(report: Report) -> str:
         rows.append(
             "<tr>"
             f"<td>{escape(d.day.strftime('%a %Y-%m-%d'))}</td>"
-            + "".join(f"<td>{fmt_duration(d.band_s[b])}</td>" for b in Band)
-            + f"<td>{fmt_duration(d.calibrating_s + d.poor_s)}</td>"
+            + "".join(f"<td>{format_duration(d.band_s[b])}</td>" for b in Band)
+            + f"<td>{format_duration(d.calibrating_s + d.poor_s)}</td>"
             f"<td>{'-' if mean is None else f'{mean:.0f}'}</td>"
             f"<td>{d.prompts}</td><td>{d.done}</td><td>{d.skipped}</td><td>{d.snoozed}</td>"
             f'<td class="l">{_band_bar(d)}</td>'

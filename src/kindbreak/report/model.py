@@ -195,13 +195,6 @@ def report_from(
     return Report(start, end, tz, [by_day[d] for d in sorted(by_day)], help, learned)
 
 
-def fmt_duration(seconds: float) -> str:
-    m = round(seconds / 60.0)
-    if m >= 60:
-        return f"{m // 60} h {m % 60:02d} min"
-    return f"{m} min"
-
-
 EMPTY_MESSAGE = (
     "Your kindbreak log is empty so far, so there is nothing to review yet. "
     "Wear your strap during a work session with `kindbreak monitor`, or bring in past "

@@ -12,6 +12,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from kindbreak.durations import format_duration
 from kindbreak.report.effects import MIN_N, describe, ranking
 from kindbreak.report.model import (
     EMPTY_MESSAGE,
@@ -29,11 +30,6 @@ BAND_STYLE = {Band.REST: "green", Band.LOW: "cyan", Band.MEDIUM: "yellow", Band.
 
 def _hm(wall: float, report: Report) -> str:
     return datetime.fromtimestamp(wall, report.tz).strftime("%H:%M")
-
-
-def _short(seconds: float) -> str:
-    m = round(seconds / 60.0)
-    return f"{m // 60}h{m % 60:02d}" if m >= 60 else f"{m}m"
 
 
 def _day_label(day: DaySummary) -> str:
@@ -75,8 +71,8 @@ def day_table(report: Report) -> Table:
     for d in report.days:
         t.add_row(
             _day_label(d),
-            *(_short(d.band_s[b]) for b in Band),
-            _short(d.calibrating_s + d.poor_s),
+            *(format_duration(d.band_s[b], compact=True) for b in Band),
+            format_duration(d.calibrating_s + d.poor_s, compact=True),
             str(d.prompts),
             str(d.done),
             str(d.skipped),

@@ -43,6 +43,13 @@ MAX_PENDING_S = 60.0
 """A writer keeps rows in memory while another process holds the lock, at most this long (in
 session time) before the busy log becomes an error."""
 
+OUTCOMES = ("done", "skipped", "snoozed")
+"""What a person did with a prompt (or a practice of their own)."""
+ANSWERED = ("done", "skipped")
+"""Outcomes that answer a prompt; a snooze does not (the person may still take it)."""
+SCORE_FRESH_S = 15 * 60.0
+"""A stored stress score older than this is not "the stress state at that moment"."""
+
 log = logging.getLogger("kindbreak")
 
 
@@ -61,6 +68,15 @@ class SessionRow:
     device_name: str
     device_address: str
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromptRow:
+    id: int
+    wall: float
+    prompt_id: str
+    kind: str
+    title: str
 
 
 class Store:
@@ -404,7 +420,7 @@ class Store:
         duration_s: float | None = None,
     ) -> int:
         """Log what the person did: ``done``, ``skipped`` or ``snoozed`` (for a prompt or not)."""
-        if outcome not in ("done", "skipped", "snoozed"):
+        if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be done, skipped or snoozed, not {outcome!r}")
         with self.transaction() as conn:
             cur = conn.execute(
@@ -430,18 +446,34 @@ class Store:
         ).fetchall()
         return [str(r[0]) for r in reversed(rows)]
 
-    def last_prompt(self) -> sqlite3.Row | None:
-        rows = self.query("SELECT * FROM prompts ORDER BY wall DESC, id DESC LIMIT 1")
-        return rows[0] if rows else None
+    def last_prompt(self) -> PromptRow | None:
+        """The prompt sent last, if any."""
+        row = self._read(
+            "SELECT id, wall, prompt_id, kind, title FROM prompts ORDER BY wall DESC, id DESC"
+            " LIMIT 1"
+        ).fetchone()
+        return None if row is None else PromptRow(int(row[0]), float(row[1]), *map(str, row[2:]))
 
-    def latest_score(self) -> tuple[float, float] | None:
-        """(wall time, score) of the most recent scored window, for logging a practice."""
-        rows = self.query(
+    def is_answered(self, prompt_row_id: int) -> bool:
+        """Whether a practice answers the prompt (done or skipped; a snooze does not)."""
+        row = self._read(
+            "SELECT 1 FROM practices WHERE prompt_row_id=? AND outcome IN (?, ?) LIMIT 1",
+            (prompt_row_id, *ANSWERED),
+        ).fetchone()
+        return row is not None
+
+    def score_at(self, now_wall: float, max_age_s: float = SCORE_FRESH_S) -> float | None:
+        """The stress score of the most recent scored window, if it is recent enough at
+        ``now_wall`` to say how stressed the person is "now" (for logging a practice)."""
+        row = self._read(
             "SELECT s.started_wall + w.end_s AS wall, w.score FROM windows w"
             " JOIN sessions s ON s.id = w.session_id WHERE w.score IS NOT NULL"
             " ORDER BY wall DESC LIMIT 1"
-        )
-        return (float(rows[0]["wall"]), float(rows[0]["score"])) if rows else None
+        ).fetchone()
+        if row is None:
+            return None
+        wall, score = float(row[0]), float(row[1])
+        return score if now_wall - wall <= max_age_s else None
 
     def calm_samples(
         self, *, since_wall: float, max_score: float = 50.0, limit: int = 2000

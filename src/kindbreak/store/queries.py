@@ -16,7 +16,6 @@ from typing import Any
 
 from kindbreak.store.db import Store
 
-OUTCOMES = ("done", "skipped", "snoozed")
 DEFAULT_STEP_S = 30.0
 
 
@@ -298,7 +297,6 @@ def is_empty(store: Store) -> bool:
 
 
 __all__: Sequence[str] = (
-    "OUTCOMES",
     "PracticeRec",
     "PromptRec",
     "SessionInfo",
