@@ -4,6 +4,7 @@ imports in the source, so a change that points one the wrong way fails here."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "kindbreak"
@@ -43,3 +44,39 @@ def test_devices_do_not_import_the_signal_core() -> None:
         for module, names in kindbreak_imports("devices").items()
     }
     assert {m: n for m, n in wrong.items() if n} == {}
+
+
+SQL = re.compile(r"^\s*(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b", re.I)
+STORE_INSIDES = {"query", "_read", "_buffer", "_conn", "_exec", "_write", "_pending"}
+
+
+def _store_inside(node: ast.Attribute) -> bool:
+    """``store.query(...)``, ``self.store._read``: the store's generic or private parts."""
+    return node.attr in STORE_INSIDES and "store" in ast.unparse(node.value).lower()
+
+
+def sql_outside_the_store() -> dict[str, list[str]]:
+    """``{module: [what]}``: SQL text, or a generic or private store call, outside ``store/``."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        module = str(path.relative_to(SRC))
+        if module.startswith("store/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SQL.match(node.value):
+                    found.setdefault(module, []).append(node.value.split()[0])
+            elif isinstance(node, ast.Attribute) and _store_inside(node):
+                found.setdefault(module, []).append(f".{node.attr}")
+    return found
+
+
+def test_the_sql_check_sees_sql() -> None:
+    tree = "x = store.query('SELECT wall FROM prompts')"
+    nodes = list(ast.walk(ast.parse(tree)))
+    assert any(isinstance(n, ast.Constant) and SQL.match(str(n.value)) for n in nodes)
+    assert any(isinstance(n, ast.Attribute) and _store_inside(n) for n in nodes)
+
+
+def test_sql_lives_only_in_the_store() -> None:
+    assert sql_outside_the_store() == {}

@@ -6,6 +6,7 @@ from kindbreak.commands.context import Context
 
 
 def run(ctx: Context, *, as_json: bool) -> int:
+    from dataclasses import asdict
     from datetime import datetime
 
     from kindbreak.store.db import Store
@@ -18,26 +19,22 @@ def run(ctx: Context, *, as_json: bool) -> int:
         )
         return 0
     with Store(ctx.paths.db, readonly=True) as store:
-        rows = store.query(
-            "SELECT wall, hr_bpm, rmssd_ms, n_windows, session_id FROM baselines"
-            " ORDER BY wall DESC LIMIT 14"
-        )
+        rows = store.baselines(limit=14)
     if as_json:
-        out.json([dict(r) for r in rows])
+        out.json([asdict(r) for r in rows])
         return 0
     if not rows:
         out.print("No baseline learned yet: it is learned during your first session.")
         return 0
     latest = rows[0]
-    when = datetime.fromtimestamp(latest["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    when = datetime.fromtimestamp(latest.wall).astimezone().strftime("%Y-%m-%d %H:%M")
     out.print(
-        f"Your calm baseline: heart rate {latest['hr_bpm']:.0f} bpm, "
-        f"RMSSD {latest['rmssd_ms']:.0f} ms"
+        f"Your calm baseline: heart rate {latest.hr_bpm:.0f} bpm, RMSSD {latest.rmssd_ms:.0f} ms"
     )
-    out.print(f"  learned {when} from {latest['n_windows']} calm windows")
+    out.print(f"  learned {when} from {latest.n_windows} calm windows")
     if len(rows) > 1:
         out.print("  earlier:")
         for r in rows[1:]:
-            day = datetime.fromtimestamp(r["wall"]).astimezone().strftime("%Y-%m-%d %H:%M")
-            out.print(f"    {day}  {r['hr_bpm']:.0f} bpm, RMSSD {r['rmssd_ms']:.0f} ms")
+            day = datetime.fromtimestamp(r.wall).astimezone().strftime("%Y-%m-%d %H:%M")
+            out.print(f"    {day}  {r.hr_bpm:.0f} bpm, RMSSD {r.rmssd_ms:.0f} ms")
     return 0

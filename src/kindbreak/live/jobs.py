@@ -16,8 +16,7 @@ Jobs (all run on the monitor's event loop, inside the session's lifetime):
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from kindbreak.clock import Clock, local_zone
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from kindbreak.config import Settings
     from kindbreak.live.prompt_sink import PromptSink
     from kindbreak.live.status import StatusLine
+    from kindbreak.report.model import DaySummary
 
 log = logging.getLogger("kindbreak")
 
@@ -43,78 +43,25 @@ CHECKIN_GRACE_S = 15 * 60
 # -- the end-of-day summary ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DaySummary:
-    day: date
-    band_s: dict[str, float]
-    prompts: int
-    done: int
-    skipped: int
-    snoozed: int
+def summary_text(day: DaySummary) -> str:
+    """The end-of-day notification's words: time in each band, prompts and breaks."""
+    from kindbreak.durations import format_duration
 
-    @property
-    def scored_s(self) -> float:
-        return sum(self.band_s.values())
-
-    def empty(self) -> bool:
-        return self.scored_s == 0 and self.prompts == 0 and self.done + self.skipped == 0
-
-    def text(self) -> str:
-        from kindbreak.durations import format_duration
-
-        parts = []
-        if self.scored_s > 0:
-            bands = ", ".join(
-                f"{band} {format_duration(s)}" for band, s in self.band_s.items() if s > 0
-            )
-            parts.append(f"Today you wore the strap for {format_duration(self.scored_s)}: {bands}.")
-        prompt_word = "prompt" if self.prompts == 1 else "prompts"
-        line = f"{self.prompts} {prompt_word}"
-        line += f"; you took {self.done} kind break{'s' if self.done != 1 else ''}"
-        if self.skipped:
-            line += f", let {self.skipped} pass"
-        parts.append(line + ".")
-        if self.done:
-            parts.append("Thank you for looking after yourself today.")
-        else:
-            parts.append("Tomorrow is another chance to be kind to yourself.")
-        return " ".join(parts)
-
-
-def day_summary(store: Store, now_wall: float, zone: tzinfo, step_s: float) -> DaySummary:
-    """Today (local midnight to now): time in each band, prompts, practices, from the store."""
-    from kindbreak.signal.score import Band, band_of
-
-    now = datetime.fromtimestamp(now_wall, zone)
-    start = datetime.combine(now.date(), time(0, 0), tzinfo=zone).timestamp()
-    band_s = {b.value: 0.0 for b in Band}
-    for r in store.query(
-        "SELECT w.score AS score FROM windows w JOIN sessions s ON s.id = w.session_id"
-        " WHERE w.score IS NOT NULL AND s.started_wall + w.end_s >= ?"
-        " AND s.started_wall + w.end_s <= ?",
-        (start, now_wall),
-    ):
-        band_s[band_of(float(r["score"])).value] += step_s
-    prompts = store.query(
-        "SELECT count(*) AS n FROM prompts WHERE wall >= ? AND wall <= ? AND shown=1",
-        (start, now_wall),
-    )[0]["n"]
-    outcomes = {
-        str(r["outcome"]): int(r["n"])
-        for r in store.query(
-            "SELECT outcome, count(*) AS n FROM practices WHERE wall >= ? AND wall <= ?"
-            " GROUP BY outcome",
-            (start, now_wall),
-        )
-    }
-    return DaySummary(
-        day=now.date(),
-        band_s=band_s,
-        prompts=int(prompts),
-        done=outcomes.get("done", 0),
-        skipped=outcomes.get("skipped", 0),
-        snoozed=outcomes.get("snoozed", 0),
-    )
+    parts = []
+    if day.scored_s > 0:
+        bands = ", ".join(f"{band} {format_duration(s)}" for band, s in day.band_s.items() if s > 0)
+        parts.append(f"Today you wore the strap for {format_duration(day.scored_s)}: {bands}.")
+    prompt_word = "prompt" if day.prompts == 1 else "prompts"
+    line = f"{day.prompts} {prompt_word}"
+    line += f"; you took {day.done} kind break{'s' if day.done != 1 else ''}"
+    if day.skipped:
+        line += f", let {day.skipped} pass"
+    parts.append(line + ".")
+    if day.done:
+        parts.append("Thank you for looking after yourself today.")
+    else:
+        parts.append("Tomorrow is another chance to be kind to yourself.")
+    return " ".join(parts)
 
 
 # -- the jobs of a monitoring session ----------------------------------------------------------
@@ -183,9 +130,11 @@ class SessionJobs(Sink):
 
     async def summary(self) -> None:
         from kindbreak.prompts.library import INFO_KIND, Prompt
+        from kindbreak.report.model import day_summary
 
-        summary = day_summary(self.store, self.clock.wall(), self.zone, self.settings.signal.step_s)
-        if summary.empty():
+        today = datetime.fromtimestamp(self.clock.wall(), self.zone).date()
+        summary = day_summary(self.store, today, self.zone)
+        if summary.empty:
             log.info("end-of-day summary: nothing recorded today")
             return
         self.summaries.append(summary)
@@ -193,6 +142,6 @@ class SessionJobs(Sink):
             id=f"summary-{summary.day.isoformat()}",
             kind=INFO_KIND,
             title="Your day with kindbreak",
-            body=summary.text(),
+            body=summary_text(summary),
         )
         await self.notifier.send(note)

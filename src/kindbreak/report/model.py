@@ -25,6 +25,8 @@ DEFAULT_DAYS = 7
 
 @dataclass(slots=True)
 class DaySummary:
+    """One local day: the report's rows and the end-of-day notification both use it."""
+
     day: date
     band_s: dict[Band, float] = field(default_factory=lambda: {b: 0.0 for b in Band})
     calibrating_s: float = 0.0
@@ -40,6 +42,11 @@ class DaySummary:
     @property
     def scored_s(self) -> float:
         return sum(self.band_s.values())
+
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded: no scored time, no prompt, no practice taken or let pass."""
+        return self.scored_s == 0 and self.prompts == 0 and self.done + self.skipped == 0
 
     @property
     def unanswered(self) -> int:
@@ -160,6 +167,20 @@ def report_from(
     wins = [w for w in all_windows if lo <= w.end_wall < hi]
     prs = [p for p in all_prompts if lo <= p.wall < hi]
     pcs = [p for p in all_practices if lo <= p.wall < hi]
+    by_day = tally_days(wins, prs, pcs, tz)
+    # Prompts at the edge of the period still need windows after them: widen by the after-span.
+    help_wins = [w for w in all_windows if lo - 600.0 <= w.end_wall < hi + 600.0]
+    help = help_summary(help_wins, prs, pcs)
+    return Report(start, end, tz, [by_day[d] for d in sorted(by_day)], help, learned)
+
+
+def tally_days(
+    wins: Sequence[q.WindowRec],
+    prs: Sequence[q.PromptRec],
+    pcs: Sequence[q.PracticeRec],
+    tz: tzinfo,
+) -> dict[date, DaySummary]:
+    """Each local day's summary: band times, prompts shown, practices by outcome."""
     by_day: dict[date, DaySummary] = {}
 
     def get(d: date) -> DaySummary:
@@ -178,7 +199,7 @@ def report_from(
             d.poor_s += w.step_s
     for p in prs:
         d = get(local_day(p.wall, tz))
-        d.prompts += 1
+        d.prompts += p.shown  # a prompt the notifier could not show was not a prompt
         d.prompt_recs.append(p)
     for c in pcs:
         d = get(local_day(c.wall, tz))
@@ -189,10 +210,16 @@ def report_from(
             d.skipped += 1
         elif c.outcome == "snoozed":
             d.snoozed += 1
-    # Prompts at the edge of the period still need windows after them: widen by the after-span.
-    help_wins = [w for w in all_windows if lo - 600.0 <= w.end_wall < hi + 600.0]
-    help = help_summary(help_wins, prs, pcs)
-    return Report(start, end, tz, [by_day[d] for d in sorted(by_day)], help, learned)
+    return by_day
+
+
+def day_summary(store: Store, day: date, tz: tzinfo) -> DaySummary:
+    """One local day from the store (the end-of-day notification's figures)."""
+    lo, hi = day_start_wall(day, tz), day_start_wall(day + timedelta(days=1), tz)
+    days = tally_days(
+        q.windows(store, lo, hi), q.prompts(store, lo, hi), q.practices(store, lo, hi), tz
+    )
+    return days.get(day, DaySummary(day))
 
 
 EMPTY_MESSAGE = (

@@ -79,6 +79,17 @@ class PromptRow:
     title: str
 
 
+@dataclass(frozen=True, slots=True)
+class BaselineRow:
+    """A snapshot of the calm baseline, as ``kindbreak baseline --json`` shows it."""
+
+    wall: float
+    hr_bpm: float
+    rmssd_ms: float
+    n_windows: int
+    session_id: int | None
+
+
 class Store:
     """Thin, typed access to the log. Not thread-safe: one owner task writes.
 
@@ -501,6 +512,20 @@ class Store:
                 " VALUES (?,?,?,?,?)",
                 (wall, b.hr_bpm, b.rmssd_ms, b.n_windows, session_id),
             )
+
+    def baselines(self, limit: int = 14) -> list[BaselineRow]:
+        """The latest baseline snapshots, newest first."""
+        rows = self._read(
+            "SELECT wall, hr_bpm, rmssd_ms, n_windows, session_id FROM baselines"
+            " ORDER BY wall DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            BaselineRow(
+                float(w), float(hr), float(rmssd), int(n), None if sid is None else int(sid)
+            )
+            for w, hr, rmssd, n, sid in rows
+        ]
 
     # -- queries -------------------------------------------------------------------------
 
