@@ -278,14 +278,15 @@ def make_simulator(speed: float, duration_s: float | None) -> tuple[HeartRateSou
 
 
 def make_ble_source(
-    paths: Paths, settings: Settings, device: str | None
+    paths: Paths, settings: Settings, device: str | None, *, wait: bool = False
 ) -> tuple[HeartRateSource, Clock]:
     """The strap the user chose: ``--device`` (then remembered) or the saved choice.
 
-    kindbreak never connects to a device the user has not named once.
+    kindbreak never connects to a device the user has not named once. ``wait``: a strap that is
+    off or out of range is waited for quietly (``monitor --wait``, what the service runs).
     """
     from kindbreak.config import remember_device
-    from kindbreak.devices.ble import BleSource
+    from kindbreak.devices.ble import WAITING_BACKOFF, BleSource
     from kindbreak.errors import NoDeviceChosen
 
     target = device or settings.device.address or settings.device.name
@@ -301,4 +302,6 @@ def make_ble_source(
             name="" if is_address else device,
         )
     clock = SystemClock()
+    if wait:
+        return BleSource(target, clock, wait_for_device=True, backoff=WAITING_BACKOFF), clock
     return BleSource(target, clock), clock

@@ -160,6 +160,13 @@ def _add_monitor(sub: SubParsers, common: _Parser) -> None:
         help="replay speed: 1 = real time, 60 = an hour a minute, 0 = as fast as possible",
     )
     m.add_argument("--duration", type=_positive, metavar="S", help="stop cleanly after S seconds")
+    m.add_argument(
+        "--wait",
+        action="store_true",
+        help="while the strap is off or out of range, wait for it quietly (looking again "
+        "every few seconds, backing off to every 5 minutes) instead of stopping; what "
+        "`kindbreak service` runs",
+    )
     m.add_argument("--notifier", default=None, help=NOTIFIER_HELP)
     m.add_argument("--quiet", action="store_true", help="no live status line")
     m.set_defaults(func=_monitor, log_file=True)
@@ -177,6 +184,7 @@ def _monitor(args: argparse.Namespace, ctx: Context) -> int:
         duration_s=args.duration,
         notifier=args.notifier,
         quiet=args.quiet,
+        wait=args.wait,
     )
 
 

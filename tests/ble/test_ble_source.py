@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 
 import pytest
 from bleak.exc import BleakBluetoothNotAvailableError
 
 from kindbreak.clock import VirtualClock
-from kindbreak.devices.ble import LOW_BATTERY_DETAIL, BleSource
+from kindbreak.devices.ble import LOW_BATTERY_DETAIL, WAITING_BACKOFF, BleSource
 from kindbreak.devices.reconnect import BackoffPolicy
 from kindbreak.errors import AdapterUnavailable, DeviceNotFound
 from kindbreak.signal.hrm import parse_measurement
@@ -377,3 +378,111 @@ def test_cancelling_the_consumer_hangs_up(bluez, run):
         assert bluez.stats(STRAP)["connected"] is False
 
     run(scenario())
+
+
+# -- monitor --wait: a strap that is off or away is waited for, quietly ----------------------
+
+
+def waiting_delays(seed: int, n: int) -> list[float]:
+    return list(itertools.islice(WAITING_BACKOFF.delays(seed), n))
+
+
+def test_wait_for_device_looks_again_until_the_strap_is_in_range(bluez, run, caplog):
+    """The strap is off at start: no error, one ``connecting`` per look, backing off, and one
+    INFO line in the log for the whole wait, then the stream goes on as usual."""
+    bluez.add_device(STRAP, STRAP_NAME)
+    bluez.set_in_range(STRAP, False)
+    delays = waiting_delays(3, 4)
+    caplog.set_level(logging.DEBUG, logger="kindbreak")
+
+    async def scenario() -> list[SourceItem]:
+        clock = VirtualClock()
+        source = BleSource(
+            STRAP,
+            clock,
+            scan_timeout_s=0.05,
+            jitter_seed=3,
+            wait_for_device=True,
+            backoff=WAITING_BACKOFF,
+        )
+        reader = Reader(source)
+        items = await reader.until(LinkState.CONNECTING)
+        for attempt in range(4):
+            items += await reader.until(LinkState.CONNECTING)
+            if attempt == 3:
+                bluez.set_in_range(STRAP, True)
+            clock.advance_to(items[-1].t_s + delays[attempt])
+        items += await reader.until(LinkState.CONNECTED)
+        clock.advance_to(clock.monotonic() + 1.0)
+        assert bluez.notify(STRAP, frame(70, [870]))
+        items.append(await reader.next())
+        await source.aclose()
+        return items
+
+    items = run(scenario())
+
+    missing = f"no heart-rate device at {STRAP!r} in 0.05 s; no heart-rate device was seen"
+    assert states(items) == [
+        (LinkState.CONNECTING, f"looking for {STRAP}"),
+        (LinkState.CONNECTING, f"attempt 1 in {delays[0]:.1f} s ({missing})"),
+        (LinkState.CONNECTING, f"attempt 2 in {delays[1]:.1f} s ({missing})"),
+        (LinkState.CONNECTING, f"attempt 3 in {delays[2]:.1f} s ({missing})"),
+        (LinkState.CONNECTING, f"attempt 4 in {delays[3]:.1f} s ({missing})"),
+        (LinkState.CONNECTED, f"{STRAP_NAME} ({STRAP})"),
+    ]
+    assert [round(d) for d in delays] == [2, 4, 8, 16]
+    assert payloads(items) == [frame(70, [870])]
+    info = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("kindbreak") and r.levelno >= logging.INFO
+    ]
+    assert info == [f"waiting for {STRAP}: {missing}", f"connection attempt 1 failed: {missing}"]
+
+
+def test_wait_for_device_waits_for_the_adapter_too(bluez, run):
+    """Bluetooth switched off at login is waited for like an absent strap."""
+    bluez.add_device(STRAP, STRAP_NAME)
+    bluez.set_powered(False)
+    (delay_s,) = waiting_delays(9, 1)
+
+    async def scenario() -> list[SourceItem]:
+        clock = VirtualClock()
+        source = BleSource(
+            STRAP, clock, jitter_seed=9, wait_for_device=True, backoff=WAITING_BACKOFF
+        )
+        reader = Reader(source)
+        items = await reader.until(LinkState.CONNECTING)
+        items += await reader.until(LinkState.CONNECTING)
+        bluez.set_powered(True)
+        clock.advance_to(items[-1].t_s + delay_s)
+        items += await reader.until(LinkState.CONNECTED)
+        await source.aclose()
+        return items
+
+    off = (
+        "scanning for heart-rate devices: No powered Bluetooth adapters found. "
+        "Turn on Bluetooth and try again."
+    )
+    assert states(run(scenario())) == [
+        (LinkState.CONNECTING, f"looking for {STRAP}"),
+        (LinkState.CONNECTING, f"attempt 1 in {delay_s:.1f} s ({off})"),
+        (LinkState.CONNECTED, f"{STRAP_NAME} ({STRAP})"),
+    ]
+
+
+def test_wait_for_device_is_closed_cleanly_while_waiting(bluez, run):
+    bluez.add_device(STRAP, STRAP_NAME)
+    bluez.set_in_range(STRAP, False)
+
+    async def scenario() -> list[SourceItem]:
+        source = BleSource(STRAP, VirtualClock(), scan_timeout_s=0.05, wait_for_device=True)
+        reader = Reader(source)
+        items = await reader.until(LinkState.CONNECTING)
+        items += await reader.until(LinkState.CONNECTING)
+        await source.aclose()
+        return items + await reader.rest()
+
+    got = states(run(scenario()))
+
+    assert [s for s, _ in got] == [LinkState.CONNECTING] * 2 + [LinkState.STOPPED]

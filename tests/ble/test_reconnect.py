@@ -59,3 +59,12 @@ def test_invalid_policies_are_rejected(kwargs):
 def test_negative_attempt_is_rejected():
     with pytest.raises(ValueError):
         BackoffPolicy().base_delay_s(-1)
+
+
+def test_waiting_for_an_absent_strap_backs_off_to_five_minutes():
+    """``monitor --wait``: a strap away all afternoon costs one look every 5 minutes."""
+    from kindbreak.devices.ble import WAITING_BACKOFF
+
+    base = [WAITING_BACKOFF.base_delay_s(n) for n in range(10)]
+    assert base == [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+    assert sum(base[:8]) < 10 * 60  # back within 10 minutes of a short absence

@@ -23,6 +23,7 @@ def run(
     duration_s: float | None,
     notifier: str | None,
     quiet: bool,
+    wait: bool = False,
 ) -> int:
     import asyncio
 
@@ -30,6 +31,13 @@ def run(
     from kindbreak.live.summary import session_summary
     from kindbreak.paths import ensure_private_dir
 
+    if wait and (replay is not None or simulate):
+        from kindbreak.errors import UsageError
+
+        raise UsageError(
+            "--wait is for a strap; a recording or the simulator is always there",
+            hint="Leave out --wait, or --replay/--simulate.",
+        )
     paths, settings = ctx.paths, ctx.settings
     ensure_private_dir(paths.data_dir)
     source: HeartRateSource
@@ -44,7 +52,7 @@ def run(
         kind = "simulator"
         total = duration_s
     else:
-        source, clock = app.make_ble_source(paths, settings, device)
+        source, clock = app.make_ble_source(paths, settings, device, wait=wait)
         kind = "ble"
         total = None
     report = asyncio.run(

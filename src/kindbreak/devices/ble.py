@@ -19,7 +19,11 @@ The stream survives the link. Link changes travel on the same stream as
   once per source; ``info.extra["battery_low"]`` is then ``"true"``.
 
 The first connection's failure is raised from the stream (DeviceNotFound, AdapterUnavailable,
-BluetoothPermissionDenied, ...): the user has to act. Later failures are retried.
+BluetoothPermissionDenied, ...): the user has to act. Later failures are retried. With
+``wait_for_device`` (``monitor --wait``, what the background service runs) a strap that is off,
+out of range, or an adapter that is off is waited for instead: one ``connecting`` event per
+attempt (detail: why the last one failed and when the next comes), with the same backoff, until
+it connects; only a refused permission is still raised, since waiting cannot mend it.
 
 Every item's ``t_s`` is non-decreasing, so a recording of this stream replays as it happened.
 Backoff and watchdog wait on the injected clock (``clock.sleep``), so a VirtualClock drives them;
@@ -50,12 +54,15 @@ from kindbreak.devices.scan import (
     read_device_details,
     translate_bleak_error,
 )
-from kindbreak.errors import DeviceError
+from kindbreak.errors import BluetoothPermissionDenied, DeviceError
 from kindbreak.stream import DeviceInfo, LinkState, Notification, SourceItem, StateEvent
 
 log = logging.getLogger(__name__)
 
 LOW_BATTERY_DETAIL = "low battery"
+WAITING_BACKOFF = BackoffPolicy(initial_s=2.0, factor=2.0, max_s=300.0)
+"""Backoff while waiting for a strap that is off or away all day (``monitor --wait``): 2 s,
+4 s, ... up to 5 minutes between looks, so an absent strap costs a scan every 5 minutes."""
 
 T = TypeVar("T")
 
@@ -87,6 +94,7 @@ class BleSource:
         backoff: BackoffPolicy | None = None,
         jitter_seed: int | None = None,
         low_battery_pct: int = 15,
+        wait_for_device: bool = False,
     ) -> None:
         if not watchdog_s > 0:
             raise ValueError(f"watchdog_s must be > 0, got {watchdog_s!r}")
@@ -101,6 +109,7 @@ class BleSource:
         self._rng = random.Random(jitter_seed)
         self._low_battery_pct = low_battery_pct
         self._low_battery_told = False
+        self._wait_for_device = wait_for_device
         self._info = (
             DeviceInfo(address=self._address) if self._address else DeviceInfo(name=address_or_name)
         )
@@ -126,14 +135,18 @@ class BleSource:
         self._started = True
         try:
             yield self._event(LinkState.CONNECTING, f"looking for {self._target}")
-            if await self._race(self._connect_once()) is not _Wake.CLOSED:
+            failed = await self._first_connection()
+            if failed is not None:  # waiting for the device: until it connects, or aclose()
+                async for waiting in self._reconnect(LinkState.CONNECTING, failed):
+                    yield waiting
+            elif not self._closed.is_set():
                 for event in self._connected_events():
                     yield event
-                while not self._closed.is_set():
-                    async for item in self._while_connected():
-                        yield item
-                    async for item in self._reconnect():
-                        yield item
+            while not self._closed.is_set():
+                async for item in self._while_connected():
+                    yield item
+                async for item in self._reconnect():
+                    yield item
             async for item in self._finish():
                 yield item
         finally:
@@ -159,16 +172,30 @@ class BleSource:
             yield item
         yield self._event(LinkState.DISCONNECTED, reason)
 
-    async def _reconnect(self) -> AsyncIterator[StateEvent]:
-        """One ``reconnecting`` per attempt, with backoff, until connected or closed."""
+    async def _first_connection(self) -> str | None:
+        """Connect for the first time (or be closed first); with ``wait_for_device`` a failure
+        that waiting can mend is returned as its message, any other is raised."""
+        try:
+            await self._race(self._connect_once())
+        except BluetoothPermissionDenied:
+            raise
+        except DeviceError as exc:
+            if not self._wait_for_device:
+                raise
+            log.info("waiting for %s: %s", self._target, exc.message)
+            return exc.message
+        return None
+
+    async def _reconnect(
+        self, state: LinkState = LinkState.RECONNECTING, last_error: str = ""
+    ) -> AsyncIterator[StateEvent]:
+        """One ``state`` event per attempt (``reconnecting``, or ``connecting`` while waiting
+        for the first connection), with backoff, until connected or closed."""
         attempt = 0
-        last_error = ""
         while not self._closed.is_set():
             delay_s = self._backoff.delay_s(attempt, self._rng)
             detail = f"attempt {attempt + 1} in {delay_s:.1f} s"
-            event = self._event(
-                LinkState.RECONNECTING, f"{detail} ({last_error})" if last_error else detail
-            )
+            event = self._event(state, f"{detail} ({last_error})" if last_error else detail)
             yield event
             # Counted from the event's stamp, so "attempt 2 in 2.0 s" means at t + 2.0.
             wait_s = event.t_s + delay_s - self._clock.monotonic()
@@ -178,7 +205,10 @@ class BleSource:
                 if await self._race(self._connect_once()) is _Wake.CLOSED:
                     return
             except DeviceError as exc:
-                log.info("reconnect attempt %d failed: %s", attempt + 1, exc)
+                # The first failure of a run is worth a line; a strap away all afternoon is not
+                # worth one every few minutes.
+                level = logging.INFO if attempt == 0 else logging.DEBUG
+                log.log(level, "connection attempt %d failed: %s", attempt + 1, exc)
                 last_error = exc.message
                 attempt += 1
                 continue
