@@ -196,3 +196,55 @@ def test_macos_and_windows_always_have_a_notification_centre(
     for platform in ("darwin", "win32"):
         monkeypatch.setattr(sys, "platform", platform)
         assert run(probe_notification_server()) == (True, "")
+
+
+def test_fallback_looks_for_the_desktop_again_before_each_prompt() -> None:
+    """A monitor started before the desktop's notification server (a service at login) moves
+    its prompts back to the desktop once the server is there, and says so once."""
+    out = io.StringIO()
+    lib = load_builtin()
+    a, b, c = lib.prompts[:3]
+    later = FakeDesktop(works=5)
+    answers: list[FakeDesktop | None] = [None, later]
+    asked: list[int] = []
+
+    async def recover() -> Notifier | None:
+        asked.append(1)
+        return answers.pop(0)
+
+    n = FallbackNotifier(
+        None, TerminalNotifier(out), stream=out, log=LOG, reason="no server yet", recover=recover
+    )
+
+    async def scenario() -> list[bool]:
+        return [await n.send(a), await n.send(b), await n.send(c)]
+
+    assert run(scenario()) == [True, True, True]
+    assert len(asked) == 2  # before a (still none) and before b (back); c needs no asking
+    assert later.shown == [b.id, c.id]
+    text = out.getvalue()
+    assert a.title in text and b.title not in text and c.title not in text
+    assert text.count("desktop notifications are not available: no server yet") == 1
+    assert text.count("desktop notifications are back") == 1
+    assert not n.fell_back and n.name == "fake-desktop"
+
+
+def test_session_bus_found_at_its_standard_place(tmp_path: Path) -> None:
+    import socket
+
+    from kindbreak.prompts.notifier import adopt_session_bus
+
+    runtime = tmp_path / "run"
+    runtime.mkdir()
+    env: dict[str, str] = {"XDG_RUNTIME_DIR": str(runtime)}
+    assert adopt_session_bus(env) == ""  # no socket there: nothing to adopt
+    assert "DBUS_SESSION_BUS_ADDRESS" not in env
+    (runtime / "bus").write_text("not a socket")
+    assert adopt_session_bus(env) == ""
+    (runtime / "bus").unlink()
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(runtime / "bus"))
+        assert adopt_session_bus(env) == f"unix:path={runtime}/bus"
+        assert env["DBUS_SESSION_BUS_ADDRESS"] == f"unix:path={runtime}/bus"
+    given = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/elsewhere", "XDG_RUNTIME_DIR": str(runtime)}
+    assert adopt_session_bus(given) == "unix:path=/elsewhere"

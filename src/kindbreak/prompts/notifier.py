@@ -11,7 +11,12 @@ Backends (each imports its library lazily, inside the backend):
 
 A missing notification server never stops anything: :func:`make_notifier` wraps a desktop
 backend in :class:`FallbackNotifier`, which on the first failure says so in one line on the
-terminal stream and from then on shows prompts in the terminal.
+terminal stream and then shows prompts in the terminal, looking for the server again before
+each later prompt (a monitor started at login may come up before the desktop's notification
+server, or the server may restart); when it is back, prompts go to the desktop again.
+
+Without ``DBUS_SESSION_BUS_ADDRESS`` (a service started before the desktop exported it) the
+session bus is looked for at its standard place, ``$XDG_RUNTIME_DIR/bus``.
 
 Buttons arrive through ``on_action(prompt_id, action)`` with ``action`` one of ``"done"``,
 ``"snooze"`` or ``"dismiss"``. On Linux it is called on the asyncio event loop that sent the
@@ -25,7 +30,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Protocol, TextIO, runtime_checkable
+from typing import Any, Protocol, TextIO, runtime_checkable
 
 from kindbreak.errors import ConfigError, NotifierError
 from kindbreak.prompts.library import Prompt
@@ -46,6 +51,7 @@ ActionCallback = Callable[[str, str], None]
 """``on_action(prompt_id, action)``; action is one of :data:`ACTIONS`."""
 
 ProbeFn = Callable[[], Awaitable[tuple[bool, str]]]
+RecoverFn = Callable[[], Awaitable["Notifier | None"]]
 
 
 @runtime_checkable
@@ -58,6 +64,28 @@ class Notifier(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def adopt_session_bus(env: dict[str, str] | None = None) -> str:
+    """The session bus address; when none is set, the standard per-user socket
+    ``$XDG_RUNTIME_DIR/bus`` if it exists, written into the environment so that every D-Bus
+    library of this process finds it. Returns the address ("" when there is none)."""
+    import stat
+
+    environ: Any = os.environ if env is None else env
+    address = str(environ.get("DBUS_SESSION_BUS_ADDRESS", "")).strip()
+    runtime = str(environ.get("XDG_RUNTIME_DIR", "")).strip()
+    if address or not runtime or not is_freedesktop():
+        return address
+    socket_path = os.path.join(runtime, "bus")
+    try:
+        if not stat.S_ISSOCK(os.stat(socket_path).st_mode):
+            return ""
+    except OSError:
+        return ""
+    address = f"unix:path={socket_path}"
+    environ["DBUS_SESSION_BUS_ADDRESS"] = address
+    return address
 
 
 def is_freedesktop() -> bool:
@@ -126,10 +154,12 @@ async def notification_server_available() -> bool:
 
 
 class FallbackNotifier:
-    """A desktop backend that falls back to the terminal on its first failure, for good.
+    """A desktop backend that falls back to the terminal on its first failure.
 
     The switch is announced once, in one line on ``stream`` (with the reason); details go to
     ``log`` at DEBUG. With ``primary=None`` it starts in the terminal and announces at once.
+    ``recover`` (if given) is asked for a desktop backend again before each prompt while in
+    the terminal; when it gives one, prompts go to the desktop again (said once, in a line).
     """
 
     def __init__(
@@ -140,8 +170,10 @@ class FallbackNotifier:
         stream: TextIO,
         log: logging.Logger,
         reason: str = "",
+        recover: RecoverFn | None = None,
     ) -> None:
         self._primary = primary
+        self._recover = recover
         self._terminal = terminal
         self._stream = stream
         self._log = log
@@ -173,6 +205,9 @@ class FallbackNotifier:
             "Prompts will show here in the terminal.\n"
         )
         self._log.debug("notifier falls back to the terminal: %s", reason)
+        self._say(line)
+
+    def _say(self, line: str) -> None:
         try:
             self._stream.write(line)
             self._stream.flush()
@@ -180,6 +215,14 @@ class FallbackNotifier:
             self._log.warning("%s (and the terminal stream failed: %s)", line.strip(), exc)
 
     async def send(self, prompt: Prompt, *, subtitle: str = "") -> bool:
+        if self._primary is None and self._recover is not None:
+            back = await self._recover()
+            if back is not None:
+                self._primary = back
+                self._announced = False  # a later loss is told again
+                self.fallback_reason = ""
+                self._log.info("desktop notifications are back (%s)", back.name)
+                self._say("kindbreak: desktop notifications are back; prompts show there again.\n")
         primary = self._primary
         if primary is not None:
             why = ""
@@ -227,30 +270,46 @@ async def make_notifier(
     if kind == "terminal":
         return terminal
 
-    available, why = await probe()
-    if not available:
-        return FallbackNotifier(None, terminal, stream=stream, log=log, reason=why)
+    adopt_session_bus()
 
-    primary: Notifier | None = None
+    async def desktop() -> tuple[Notifier | None, str]:
+        """A desktop backend if a server answers now, else (None, why not)."""
+        available, why = await probe()
+        if not available:
+            return None, why
+        return _desktop_backend(kind, on_action, log, timeout_s, probe)
+
+    async def recover() -> Notifier | None:
+        return (await desktop())[0]
+
+    primary, why = await desktop()
+    if primary is not None:
+        log.debug("notifier: %s", primary.name)
+    return FallbackNotifier(primary, terminal, stream=stream, log=log, reason=why, recover=recover)
+
+
+def _desktop_backend(
+    kind: str,
+    on_action: ActionCallback | None,
+    log: logging.Logger,
+    timeout_s: int,
+    probe: ProbeFn,
+) -> tuple[Notifier | None, str]:
+    """The desktop backend ``kind`` asks for, or (None, why none is installed)."""
     reasons: list[str] = []
     if kind in ("auto", "desktop"):
         from kindbreak.prompts.notify_desktop import DesktopNotifier, desktop_notifier_installed
 
         if desktop_notifier_installed():
-            primary = DesktopNotifier(on_action=on_action, log=log, timeout_s=timeout_s)
-        else:
-            reasons.append("desktop-notifier is not installed")
-    if primary is None and kind in ("auto", "plyer"):
+            return DesktopNotifier(on_action=on_action, log=log, timeout_s=timeout_s), ""
+        reasons.append("desktop-notifier is not installed")
+    if kind in ("auto", "plyer"):
         from kindbreak.prompts.notify_plyer import PlyerNotifier, plyer_installed
 
         if plyer_installed():
-            primary = PlyerNotifier(log=log, timeout_s=timeout_s, probe=probe)
-        else:
-            reasons.append("plyer is not installed")
-    if primary is None:
-        return FallbackNotifier(None, terminal, stream=stream, log=log, reason="; ".join(reasons))
-    log.debug("notifier: %s", primary.name)
-    return FallbackNotifier(primary, terminal, stream=stream, log=log)
+            return PlyerNotifier(log=log, timeout_s=timeout_s, probe=probe), ""
+        reasons.append("plyer is not installed")
+    return None, "; ".join(reasons)
 
 
 __all__ = [
@@ -261,6 +320,7 @@ __all__ = [
     "ActionCallback",
     "FallbackNotifier",
     "Notifier",
+    "adopt_session_bus",
     "make_notifier",
     "notification_server_available",
     "probe_notification_server",
