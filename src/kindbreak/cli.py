@@ -411,9 +411,31 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
     return import_.run(ctx, files=[Path(name) for name in args.files], start_wall=start)
 
 
+def _add_service(sub: SubParsers, common: _Parser) -> None:
+    sv = sub.add_parser(
+        "service",
+        parents=[common],
+        help="run the monitor in the background from login (install, uninstall, status)",
+        description="A systemd user service (Linux) or launchd agent (macOS) that runs "
+        "`kindbreak monitor --wait --quiet` on your remembered strap from login, all day: it "
+        "waits quietly while the strap is off or away, restarts after a failure, and logs to "
+        "the system log and kindbreak's log file. `status` exits 0 when it runs, 3 when not.",
+    )
+    sv.add_argument("action", choices=("install", "uninstall", "status"))
+    sv.set_defaults(func=_service)
+
+
+def _service(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import service
+
+    config_dir = args.config_dir or _optional_path(os.environ.get("KINDBREAK_CONFIG_DIR"))
+    return service.run(ctx, action=args.action, data_dir=args.data_dir, config_dir=config_dir)
+
+
 COMMANDS = (
     _add_demo,
     _add_monitor,
+    _add_service,
     _add_analyze,
     _add_scan,
     _add_record,

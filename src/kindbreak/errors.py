@@ -170,6 +170,18 @@ class OutputFileError(UsageError):
         self.problem = problem
 
 
+# --- the background service --------------------------------------------------------------
+
+
+class ServiceError(KindbreakError):
+    """Installing, removing or asking about the background service failed."""
+
+    hint = (
+        "Without the service, run `kindbreak monitor --wait` in a terminal or from your "
+        "desktop's autostart; it does the same."
+    )
+
+
 # --- notifications -------------------------------------------------------------------------
 
 
