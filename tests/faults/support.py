@@ -35,6 +35,9 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
         "XDG_DATA_HOME": str(home / "data"),
         "XDG_STATE_HOME": str(home / "state"),
         "LANG": "C.UTF-8",
+        # A child under RLIMIT_FSIZE (a full disk) would otherwise leave a truncated .pyc in
+        # src/ that breaks every later import of that module ("marshal data too short").
+        "PYTHONDONTWRITEBYTECODE": "1",
         **extra,
     }
 
