@@ -145,3 +145,17 @@ def test_hrv_does_not_import_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_window_gets_the_same_bits_alone_and_in_any_batch() -> None:
+    """Live monitoring closes windows one at a time, analyze in batches: the numbers must not
+    depend on which other windows share the computation."""
+    rr, t = series(3000, 8)
+    lo = np.array([0, 40, 77, 500, 1200, 1213])
+    hi = np.array([350, 420, 300, 880, 1500, 1560])
+    together = band_powers_ranges(rr, t, lo, hi)
+    for k in range(lo.size):
+        alone = band_powers_ranges(rr, t, lo[k : k + 1], hi[k : k + 1])[0]
+        assert together[k].tobytes() == alone.tobytes()
+    shuffled = band_powers_ranges(rr, t, lo[::-1], hi[::-1])
+    assert shuffled[::-1].tobytes() == together.tobytes()

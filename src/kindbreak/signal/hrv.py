@@ -57,9 +57,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kindbreak.signal.spectrum import band_powers_many
+from kindbreak.signal.spectrum import band_powers_many, band_powers_ranges
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,51 +163,155 @@ def compute_markers(
     """Markers of one window of NN intervals (ms) ending at beat times ``t_s`` (s).
 
     ``breaks[i]`` marks a gap before interval ``i``: successive differences across it are left
-    out. ``t_s`` defaults to the cumulative sum of the intervals.
+    out. ``t_s`` defaults to the cumulative sum of the intervals. The same computation as
+    :func:`compute_markers_batch` for a batch of one.
     """
     rr = np.asarray(rr_ms, dtype=np.float64)
     t = np.cumsum(rr) / 1000.0 if t_s is None else np.asarray(t_s, dtype=np.float64)
-    n = int(rr.size)
-    if n < 2:
-        nan = math.nan
-        mean = float(rr.mean()) if n else nan
-        return Markers(n, 0.0, mean, 60000.0 / mean if n else nan, *([nan] * 10))
-    mean_rr = float(rr.mean())
-    sdnn = float(rr.std(ddof=1))
-    diffs = _successive_differences(rr, breaks)
-    if diffs.size:
-        rmssd = float(np.sqrt(np.mean(diffs**2)))
-        pnn50 = 100.0 * float(np.count_nonzero(np.abs(diffs) > 50.0)) / diffs.size
-        sd1 = float(np.sqrt(0.5) * diffs.std(ddof=1)) if diffs.size > 1 else math.nan
-    else:
-        rmssd = pnn50 = sd1 = math.nan
-    sd2_sq = 2.0 * sdnn**2 - sd1**2 if not math.isnan(sd1) else math.nan
-    sd2 = math.sqrt(sd2_sq) if sd2_sq == sd2_sq and sd2_sq > 0 else math.nan
-    if frequency:
-        vlf, lf, hf = band_powers(rr, t)
-    else:
-        vlf = lf = hf = math.nan
-    lf_hf = lf / hf if hf and not math.isnan(hf) and hf > 0 else math.nan
-    si = stress_index(rr)
-    mean_hr = 60000.0 / mean_rr
-    return Markers(
-        n_beats=n,
-        duration_s=float(rr.sum()) / 1000.0,
-        mean_rr_ms=mean_rr,
-        mean_hr_bpm=mean_hr,
-        sdnn_ms=sdnn,
-        rmssd_ms=rmssd,
-        pnn50_pct=pnn50,
-        sd1_ms=sd1,
-        sd2_ms=sd2,
-        vlf_ms2=vlf,
-        lf_ms2=lf,
-        hf_ms2=hf,
-        lf_hf=lf_hf,
-        stress_index=si,
-        pns_index=pns_index(mean_rr, rmssd, sd1),
-        sns_index=sns_index(mean_hr, si, sd2),
-    )
+    br = np.zeros(rr.size, dtype=bool) if breaks is None else np.asarray(breaks, dtype=bool)
+    if br.size != rr.size:
+        br = np.zeros(rr.size, dtype=bool)
+    offsets = np.array([0, rr.size], dtype=np.int64)
+    return compute_markers_batch(rr, t, br, offsets, frequency=frequency)[0]
+
+
+def _sums(x: FloatArray, lo: IntArray, hi: IntArray) -> FloatArray:
+    """Sum of ``x[lo[k]:hi[k]]`` for each k (0 where empty). Each sum depends on its own
+    values only, never on the other ranges: a window's numbers do not depend on its batch."""
+    out = np.zeros(lo.size)
+    ok = hi > lo
+    if ok.any():
+        pairs = np.stack((lo[ok], hi[ok]), axis=1).ravel()
+        out[ok] = np.add.reduceat(np.append(x, 0.0), pairs)[0::2]
+    return out
+
+
+def _percentile_rows(rows: FloatArray, n: IntArray, q: float) -> FloatArray:
+    """``np.percentile(row[:n], 100 q)`` of each sorted row (numpy's linear method)."""
+    r = np.arange(rows.shape[0])
+    virtual = (n - 1) * q
+    below = np.floor(virtual)
+    gamma = virtual - below
+    lo = below.astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    top = virtual >= n - 1
+    lo = np.where(top, n - 1, lo)
+    a, b = rows[r, lo], rows[r, hi]
+    diff = b - a
+    out: FloatArray = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    return out
+
+
+def _stress_indexes(rr: FloatArray, owner: IntArray, n: IntArray) -> FloatArray:
+    """:func:`stress_index` of each window (at least 10 intervals, else nan)."""
+    w = n.size
+    out = np.full(w, math.nan)
+    if not (n >= 10).any():
+        return out
+    width = int(n.max())
+    rows = np.full((w, width), np.inf)
+    pos = np.arange(rr.size) - np.repeat(np.cumsum(n) - n, n)
+    rows[owner, pos] = rr
+    rows.sort(axis=1)
+    r = np.arange(w)
+    ok = n >= 10
+    nn = np.maximum(n, 1)
+    lo_v = rows[:, 0]
+    hi_v = rows[r, nn - 1]
+    bins = ((rr - lo_v[owner]) // 50.0).astype(np.int64)
+    n_bins = int(((hi_v[ok] - lo_v[ok]) // 50.0).max()) + 1
+    counts = np.bincount(owner * n_bins + np.minimum(bins, n_bins - 1), minlength=w * n_bins)
+    amo_pct = 100.0 * counts.reshape(w, n_bins).max(axis=1) / nn
+    half = nn // 2
+    odd = (nn % 2) == 1
+    mid = np.where(odd, rows[r, half], (rows[r, np.maximum(half - 1, 0)] + rows[r, half]) / 2.0)
+    mo_s = mid / 1000.0
+    mxdmn_s = (_percentile_rows(rows, nn, 0.975) - _percentile_rows(rows, nn, 0.025)) / 1000.0
+    good = ok & (mxdmn_s > 0) & (mo_s > 0)
+    out[good] = np.sqrt(amo_pct[good] / (2.0 * mo_s[good] * mxdmn_s[good]))
+    return out
+
+
+def compute_markers_batch(
+    rr_ms: FloatArray,
+    t_s: FloatArray,
+    breaks: npt.NDArray[np.bool_],
+    offsets: IntArray,
+    *,
+    frequency: bool = True,
+) -> list[Markers]:
+    """Markers of many windows at once: window ``k`` is ``[offsets[k], offsets[k + 1])`` of
+    the flat NN arrays (see :func:`compute_markers`). The time domain, the stress index and
+    the band powers (:mod:`kindbreak.signal.spectrum`) are each computed for all windows in
+    a few array operations; every window's numbers depend on its own intervals only."""
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    t = np.asarray(t_s, dtype=np.float64)
+    lo = np.asarray(offsets[:-1], dtype=np.int64)
+    hi = np.asarray(offsets[1:], dtype=np.int64)
+    n = hi - lo
+    w = n.size
+    owner = np.repeat(np.arange(w), n)
+    nn = np.maximum(n, 1)
+    total = _sums(rr, lo, hi)
+    mean_rr = total / nn
+    dev = rr - mean_rr[owner]
+    sdnn = np.sqrt(_sums(dev * dev, lo, hi) / np.maximum(n - 1, 1))
+    # Successive differences inside each window, none across a gap.
+    ok = np.ones(max(rr.size - 1, 0), dtype=bool)
+    ok &= ~breaks[1:]
+    ok &= owner[1:] == owner[:-1]
+    d = (rr[1:] - rr[:-1])[ok]
+    d_owner = owner[1:][ok]
+    n_d = np.bincount(d_owner, minlength=w)
+    d_hi = np.cumsum(n_d)
+    d_lo = d_hi - n_d
+    has_d = n_d > 0
+    nd1 = np.maximum(n_d, 1)
+    rmssd = np.where(has_d, np.sqrt(_sums(d * d, d_lo, d_hi) / nd1), math.nan)
+    big = np.bincount(d_owner[np.abs(d) > 50.0], minlength=w)
+    pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
+    d_mean = _sums(d, d_lo, d_hi) / nd1
+    d_dev = d - d_mean[d_owner]
+    d_var = _sums(d_dev * d_dev, d_lo, d_hi) / np.maximum(n_d - 1, 1)
+    sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
+    sd2_sq = 2.0 * sdnn**2 - sd1**2
+    sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)
+    si = _stress_indexes(rr, owner, n)
+    bands = band_powers_ranges(rr, t, lo, hi) if frequency else np.full((w, 3), math.nan)
+    out: list[Markers] = []
+    for k in range(w):
+        nk = int(n[k])
+        if nk < 2:
+            nan = math.nan
+            mean = float(mean_rr[k]) if nk else nan
+            out.append(Markers(nk, 0.0, mean, 60000.0 / mean if nk else nan, *([nan] * 10)))
+            continue
+        m_rr = float(mean_rr[k])
+        vlf, lf, hf = (float(v) for v in bands[k])
+        lf_hf = lf / hf if hf and not math.isnan(hf) and hf > 0 else math.nan
+        rms, s1, s2, sik = float(rmssd[k]), float(sd1[k]), float(sd2[k]), float(si[k])
+        hr = 60000.0 / m_rr
+        out.append(
+            Markers(
+                n_beats=nk,
+                duration_s=float(total[k]) / 1000.0,
+                mean_rr_ms=m_rr,
+                mean_hr_bpm=hr,
+                sdnn_ms=float(sdnn[k]),
+                rmssd_ms=rms,
+                pnn50_pct=float(pnn50[k]),
+                sd1_ms=s1,
+                sd2_ms=s2,
+                vlf_ms2=vlf,
+                lf_ms2=lf,
+                hf_ms2=hf,
+                lf_hf=lf_hf,
+                stress_index=sik,
+                pns_index=pns_index(m_rr, rms, s1),
+                sns_index=sns_index(hr, sik, s2),
+            )
+        )
+    return out
 
 
 def neurokit_markers(

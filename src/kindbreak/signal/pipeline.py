@@ -12,19 +12,20 @@ produces exactly the windows, scores and episodes live monitoring produced.
 from __future__ import annotations
 
 import math
-from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
+import numpy.typing as npt
 
 from kindbreak.errors import MalformedMeasurement
-from kindbreak.signal.artifacts import Correction, correct_rr, is_physiological
+from kindbreak.signal.artifacts import MAX_RR_MS, MIN_RR_MS, Correction, is_physiological
 from kindbreak.signal.baseline import Baseline, CalmSample
 from kindbreak.signal.beats import Beat, BeatPlacer
+from kindbreak.signal.cleaner import CleanWindows, StreamCleaner
 from kindbreak.signal.detector import Detector, DetectorEvent, DetectorParams
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
-from kindbreak.signal.hrv import Markers, compute_markers
+from kindbreak.signal.hrv import Markers, compute_markers_batch
 from kindbreak.signal.notes import Note, NoteKind
 from kindbreak.signal.score import ScoreParams, stress_load_bpm, stress_score
 from kindbreak.stream import LinkState, Notification, SourceItem, StateEvent
@@ -92,9 +93,36 @@ class WindowResult:
         return self.markers.mean_hr_bpm
 
 
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Windows computed together at most (memory stays bounded when a long file closes many).
+WINDOW_BATCH = 128
+
+
+@dataclass(frozen=True, slots=True)
+class BeatBlock:
+    """Beats fed as arrays (:meth:`Pipeline.feed_beats`): the ones kept, in order."""
+
+    t_s: FloatArray
+    rr_ms: FloatArray
+    gap_before: BoolArray
+
+    def __len__(self) -> int:
+        return int(self.t_s.size)
+
+    def rows(self) -> list[tuple[float, float, bool]]:
+        return list(
+            zip(self.t_s.tolist(), self.rr_ms.tolist(), self.gap_before.tolist(), strict=True)
+        )
+
+
 @dataclass(slots=True)
 class FeedResult:
+    #: Beats placed by this call (notifications, :meth:`Pipeline.feed_beat`); a bulk feed
+    #: (:meth:`Pipeline.feed_beats`) gives them as arrays in ``block`` instead.
     beats: list[Beat] = field(default_factory=list)
+    block: BeatBlock | None = None
     measurement: HeartRateMeasurement | None = None
     windows: list[WindowResult] = field(default_factory=list)
     events: list[DetectorEvent] = field(default_factory=list)
@@ -103,14 +131,19 @@ class FeedResult:
 
 class Pipeline:
     def __init__(
-        self, settings: PipelineSettings | None = None, *, baseline: Baseline | None = None
+        self,
+        settings: PipelineSettings | None = None,
+        *,
+        baseline: Baseline | None = None,
+        keep_history: bool = False,
     ) -> None:
         self.settings = s = settings or PipelineSettings()
         self.baseline = baseline
         self.baseline_learned = False
         self.detector = Detector(s.detector)
         self._placer = BeatPlacer()
-        self._beats: deque[Beat] = deque()
+        self._cleaner = StreamCleaner(s.artifact_correction, keep_history=keep_history)
+        self._last_beat_s: float | None = None
         self._t0: float | None = None
         self._next_end: float | None = None
         self._first_end = 0.0
@@ -143,8 +176,9 @@ class Pipeline:
         """Close the windows a recording's end completes (used by analyze and replay)."""
         out = FeedResult()
         if self._t0 is not None:
-            last = self._beats[-1].t_s if self._beats else self._t0
+            last = self._last_beat_s if self._last_beat_s is not None else self._t0
             self._close_windows(max(t_s or 0.0, last) + self.settings.close_delay_s, out)
+        self._cleaner.finish()
         return out
 
     def _feed_notification(self, item: Notification, out: FeedResult) -> None:
@@ -194,7 +228,10 @@ class Pipeline:
             self._placer.mark_gap()
         if rr:
             out.beats.extend(self._placer.place(item.t_s, tuple(rr)))
-        self._beats.extend(out.beats)
+        for b in out.beats:
+            self._cleaner.append(b.t_s, b.rr_ms, b.gap_before)
+        if out.beats:
+            self._last_beat_s = out.beats[-1].t_s
 
     def feed_beat(self, t_s: float, rr_ms: float, *, gap_before: bool = False) -> FeedResult:
         """Feed one beat whose time is already known (RR text and CSV files, imports).
@@ -211,67 +248,144 @@ class Pipeline:
             beat = Beat(t_s, rr_ms, gap_before or self._pending_gap_input)
             self._pending_gap_input = False
             out.beats.append(beat)
-            self._beats.append(beat)
+            self._cleaner.append(t_s, rr_ms, beat.gap_before)
+            self._last_beat_s = t_s
         else:
             self.dropped_impossible += 1
             self._pending_gap_input = True
         self._close_windows(t_s, out)
         return out
 
+    def feed_beats(
+        self, t_s: FloatArray, rr_ms: FloatArray, gap_before: BoolArray | None = None
+    ) -> FeedResult:
+        """Feed many beats whose times are known (times not decreasing): exactly what
+        :meth:`feed_beat` gives beat by beat (the same windows, scores and events), with
+        each stage done on whole arrays. The kept beats come back in ``block``."""
+        t = np.asarray(t_s, dtype=np.float64)
+        rr = np.asarray(rr_ms, dtype=np.float64)
+        n = int(rr.size)
+        gap = np.zeros(n, dtype=bool) if gap_before is None else np.asarray(gap_before, bool)
+        out = FeedResult()
+        if n == 0:
+            return out
+        if self._t0 is None:
+            self._t0 = float(t[0]) - float(rr[0]) / 1000.0
+            self._next_end = self._first_end = self._t0 + self.settings.window_s
+        self.hr_only = False
+        ok = (rr >= MIN_RR_MS) & (rr <= MAX_RR_MS)
+        kept = np.flatnonzero(ok)
+        self.dropped_impossible += n - kept.size
+        # A dropped interval leaves a gap before the next kept beat.
+        dropped_before: npt.NDArray[np.int64] = np.cumsum(~ok) - ~ok  # dropped before each
+        since = np.diff(dropped_before[kept], prepend=0) > 0
+        if kept.size:
+            since[0] = dropped_before[kept[0]] > 0 or self._pending_gap_input
+            self._pending_gap_input = bool(kept[-1] < n - 1)
+        else:
+            self._pending_gap_input = True
+        block = BeatBlock(t[kept], rr[kept], gap[kept] | since)
+        out.block = block
+        if len(block):
+            self._cleaner.extend(block.t_s, block.rr_ms, block.gap_before)
+            self._last_beat_s = float(block.t_s[-1])
+        self._close_windows(float(t[-1]), out)
+        return out
+
+    def artifact_counts(self) -> tuple[int, int, int]:
+        """Beats seen by the cleaner, artifacts found and artifacts corrected, over the
+        stream so far (final once :meth:`finish` has run)."""
+        c = self._cleaner
+        return c.n_beats, c.n_flagged, c.n_corrected
+
+    def nn_history(self) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """Every NN interval of the stream after cleaning (``keep_history``; complete once
+        :meth:`finish` has run): what ``correct_rr`` gives for all the beats at once."""
+        return self._cleaner.history()
+
     # -- windows -------------------------------------------------------------------------
 
     def _close_windows(self, now_s: float, out: FeedResult) -> None:
         s = self.settings
         assert self._next_end is not None
+        ends: list[float] = []
         while now_s >= self._next_end + s.close_delay_s:
-            end = self._next_end
+            ends.append(self._next_end)
             # Computed from the first end, not by adding step_s again and again, so window
             # ends do not drift by rounding (511.8861 + 60 must be 571.8861, exactly).
             self._n_closed += 1
             self._next_end = self._first_end + self._n_closed * s.step_s
-            window = self._analyse(end - s.window_s, end)
-            # Keep only the beats the next window can still need.
-            while self._beats and self._beats[0].t_s <= self._next_end - s.window_s:
-                self._beats.popleft()
-            if window is None:
-                if self.hr_only and not self._warned_hr_only and self.last_hr_bpm is not None:
-                    self._warned_hr_only = True
-                    out.notes.append(
-                        Note(
-                            NoteKind.HR_ONLY,
-                            end,
-                            "this device sends heart rate without beat-to-beat (RR) intervals: "
-                            "stress markers need a chest strap that sends RR",
-                        )
-                    )
-                continue
-            if window.score is not None:
-                event = self.detector.update(end, window.score)
-                if event is not None:
-                    out.events.append(event)
-            out.windows.append(replace(window, stressed=self.detector.stressed))
+        for first in range(0, len(ends), WINDOW_BATCH):
+            self._close_batch(np.array(ends[first : first + WINDOW_BATCH]), out)
+        if ends:
+            # Keep only what the next window can still need.
+            self._cleaner.forget_before(self._next_end - s.window_s)
+
+    def _close_batch(self, ends: FloatArray, out: FeedResult) -> None:
+        s = self.settings
+        starts = ends - s.window_s
+        clean = self._cleaner.windows(starts, ends)
+        have = np.flatnonzero(clean.n_input > 0)
+        # The windows without beats add no intervals: the others' are contiguous.
+        offsets = np.append(clean.offsets[have], clean.offsets[-1])
+        markers = compute_markers_batch(clean.rr_ms, clean.t_s, clean.breaks, offsets)
+        recent = self._recent_hr_batch(clean, ends)
+        for j, k in enumerate(have.tolist()):
+            out.windows.append(
+                self._assess(
+                    float(starts[k]), float(ends[k]), clean, k, markers[j], float(recent[k]), out
+                )
+            )
+        warn = self.hr_only and not self._warned_hr_only and self.last_hr_bpm is not None
+        if have.size < ends.size and warn:
+            self._warned_hr_only = True
+            first_empty = float(ends[np.flatnonzero(clean.n_input == 0)[0]])
+            out.notes.append(
+                Note(
+                    NoteKind.HR_ONLY,
+                    first_empty,
+                    "this device sends heart rate without beat-to-beat (RR) intervals: "
+                    "stress markers need a chest strap that sends RR",
+                )
+            )
+
+    def _recent_hr_batch(self, clean: CleanWindows, ends: FloatArray) -> FloatArray:
+        """The heart rate (bpm) of each window's last ``recent_hr_s`` (nan with fewer than
+        ``min_recent_beats`` intervals)."""
+        s = self.settings
+        w = ends.size
+        owner = np.repeat(np.arange(w), np.diff(clean.offsets))
+        inside = clean.t_s > (ends - s.recent_hr_s)[owner]
+        count = np.bincount(owner[inside], minlength=w)
+        total = np.bincount(owner[inside], weights=clean.rr_ms[inside], minlength=w)
+        hr = np.full(w, math.nan)
+        ok = count >= s.min_recent_beats
+        hr[ok] = 60000.0 / (total[ok] / count[ok])
+        return hr
 
     def _recent_hr(self, nn: np.ndarray, nt: np.ndarray, end_s: float) -> float:
         s = self.settings
         recent = nn[(nt > end_s - s.recent_hr_s) & (nt <= end_s)]
         if recent.size < s.min_recent_beats:
             return math.nan
-        return 60000.0 / float(recent.mean())
+        return 60000.0 / (float(recent.sum()) / recent.size)
 
-    def _analyse(self, start_s: float, end_s: float) -> WindowResult | None:
+    def _assess(
+        self,
+        start_s: float,
+        end_s: float,
+        clean: CleanWindows,
+        k: int,
+        markers: Markers,
+        recent_hr: float,
+        out: FeedResult,
+    ) -> WindowResult:
+        """Quality, baseline learning, score and detector update of one window whose markers
+        are known."""
         s = self.settings
-        beats = [b for b in self._beats if start_s < b.t_s <= end_s]
-        if not beats:
-            return None
-        rr = np.fromiter((b.rr_ms for b in beats), dtype=np.float64, count=len(beats))
-        t = np.fromiter((b.t_s for b in beats), dtype=np.float64, count=len(beats))
-        breaks = np.fromiter((b.gap_before for b in beats), dtype=bool, count=len(beats))
-        cleaned = correct_rr(rr, t, breaks, method=s.artifact_correction)
-        artifact_share = cleaned.corrected_share
-        nn, nt = cleaned.rr_ms, cleaned.t_s
-        markers = compute_markers(nn, nt, breaks=cleaned.breaks)
-        coverage = float(rr.sum()) / 1000.0 / s.window_s
-        recent_hr = self._recent_hr(nn, nt, end_s)
+        n_input = int(clean.n_input[k])
+        artifact_share = int(clean.n_corrected[k]) / n_input if n_input else 0.0
+        coverage = float(clean.input_ms[k]) / 1000.0 / s.window_s
         good = (
             artifact_share <= s.max_artifact_share
             and coverage >= s.min_coverage
@@ -286,8 +400,9 @@ class Pipeline:
             calibration_end = self._t0 + s.window_s + s.calibration_s
             if end_s <= calibration_end + 1e-9 or not self._calibration:
                 # Calm samples: the heart rate of each recent-HR span inside the window.
+                nn, nt, _ = clean.window(k)
                 for e in np.arange(end_s, start_s + s.recent_hr_s - 1e-9, -s.step_s):
-                    hr = self._recent_hr(nn, nt, float(e))
+                    hr = recent_hr if e == end_s else self._recent_hr(nn, nt, float(e))
                     self._calibration.append(CalmSample(float(e), hr, markers.rmssd_ms))
             if end_s >= calibration_end - 1e-9:
                 self.baseline = Baseline.from_samples(self._calibration, learned_until_s=end_s)
@@ -298,17 +413,20 @@ class Pipeline:
         if good and self.baseline is not None and not calibrating:
             load = stress_load_bpm(recent_hr, markers.rmssd_ms, self.baseline, s.score)
             score = stress_score(recent_hr, markers.rmssd_ms, self.baseline, s.score)
+            event = self.detector.update(end_s, score)
+            if event is not None:
+                out.events.append(event)
         return WindowResult(
             start_s=start_s,
             end_s=end_s,
-            n_beats=len(beats),
+            n_beats=n_input,
             artifact_share=artifact_share,
             coverage=coverage,
             quality=quality,
             markers=markers,
             recent_hr_bpm=recent_hr,
             score=score,
-            stressed=False,
+            stressed=self.detector.stressed,
             calibrating=calibrating,
             load_bpm=load,
         )

@@ -50,111 +50,98 @@ _GRID_BLOCK = 1 << 17
 def solve_tridiagonal(
     sub: FloatArray, diag: FloatArray, sup: FloatArray, rhs: FloatArray
 ) -> FloatArray:
-    """Solve ``sub[i] x[i-1] + diag[i] x[i] + sup[i] x[i+1] = rhs[i]`` by cyclic reduction.
+    """Solve ``sub[i] x[i-1] + diag[i] x[i] + sup[i] x[i+1] = rhs[i]`` by cyclic reduction,
+    for one system (1-D arrays) or one per row (2-D arrays).
 
-    ``sub[0]`` and ``sup[-1]`` are ignored; a zero ``sub``/``sup`` decouples the systems on
-    either side, so many independent systems can be solved in one call. Needs diagonal
-    dominance (no pivoting), which every system here has.
+    ``sub[..., 0]`` and ``sup[..., -1]`` are ignored. Needs diagonal dominance (no pivoting),
+    which every system here has. A row padded at its end with identity rows (``diag`` 1, the
+    rest 0) gets bit-for-bit the solution it gets alone, so a window's numbers do not depend
+    on the other windows of its batch.
     """
-    n = diag.size
-    if n == 0:
-        return np.zeros(0)
+    one = diag.ndim == 1
+    a, b, c, d = (np.atleast_2d(np.asarray(v, dtype=np.float64)) for v in (sub, diag, sup, rhs))
+    a = a.copy()
+    c = c.copy()
+    a[:, 0] = 0.0
+    c[:, -1] = 0.0
+    x = _cyclic_reduction(a, b, c, d)
+    return x[0] if one else x
+
+
+def _cyclic_reduction(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> FloatArray:
+    n = b.shape[1]
     if n == 1:
-        out1: FloatArray = rhs / diag
-        return out1
-    if n == 2:
-        det = diag[0] * diag[1] - sup[0] * sub[1]
-        return np.array(
-            [
-                (rhs[0] * diag[1] - sup[0] * rhs[1]) / det,
-                (diag[0] * rhs[1] - sub[1] * rhs[0]) / det,
-            ]
-        )
-    a = sub.astype(np.float64, copy=True)
-    c = sup.astype(np.float64, copy=True)
-    a[0] = 0.0
-    c[-1] = 0.0
-    b, d = diag, rhs
-    if n % 2 == 0:  # an odd length: every odd row has an even row on both sides
-        a = np.append(a, 0.0)
-        b = np.append(b, 1.0)
-        c = np.append(c, 0.0)
-        d = np.append(d, 0.0)
-    ao, bo, co, do = a[1::2], b[1::2], c[1::2], d[1::2]
-    ae, be, ce, de = a[0::2], b[0::2], c[0::2], d[0::2]
-    alpha = ae[1:] / bo
-    gamma = ce[:-1] / bo
+        x1: FloatArray = d / b
+        return x1
+    ne, no = (n + 1) // 2, n // 2
+    ae, be, ce, de = a[:, 0::2], b[:, 0::2], c[:, 0::2], d[:, 0::2]
+    ao, bo, co, do = a[:, 1::2], b[:, 1::2], c[:, 1::2], d[:, 1::2]
+    # Even row 2k loses its neighbours 2k-1 (odd k-1) and 2k+1 (odd k, when there is one).
+    alpha = ae[:, 1:] / bo[:, : ne - 1]
+    gamma = ce[:, :no] / bo
     b2 = be.copy()
-    b2[1:] -= alpha * co
-    b2[:-1] -= gamma * ao
+    b2[:, 1:] -= alpha * co[:, : ne - 1]
+    b2[:, :no] -= gamma * ao
     d2 = de.copy()
-    d2[1:] -= alpha * do
-    d2[:-1] -= gamma * do
+    d2[:, 1:] -= alpha * do[:, : ne - 1]
+    d2[:, :no] -= gamma * do
     a2 = np.zeros_like(be)
-    a2[1:] = -alpha * ao
+    a2[:, 1:] = -alpha * ao[:, : ne - 1]
     c2 = np.zeros_like(be)
-    c2[:-1] = -gamma * co
-    xe = solve_tridiagonal(a2, b2, c2, d2)
-    x = np.empty(b.size)
-    x[0::2] = xe
-    x[1::2] = (do - ao * xe[:-1] - co * xe[1:]) / bo
-    return x[:n]
+    c2[:, :no] = -gamma * co
+    xe = _cyclic_reduction(a2, b2, c2, d2)
+    x = np.empty_like(b)
+    x[:, 0::2] = xe
+    right = np.zeros_like(bo)  # odd k's right neighbour, even k + 1 (none for the last row)
+    right[:, : ne - 1] = xe[:, 1:]
+    x[:, 1::2] = (do - ao * xe[:, :no] - co * right) / bo
+    return x
 
 
-def _not_a_knot_system(
-    x: FloatArray, y: FloatArray, starts: IntArray, ends: IntArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """The tridiagonal system of the slopes at the inner knots of each series ``[s, e)`` of
-    the concatenated ``x``/``y`` (each at least 4 knots), the not-a-knot end rows folded
-    into the first and last inner rows (which makes every row diagonally dominant).
-
-    Returns (sub, diag, sup, rhs) over all knots (the end knots get identity rows) and the
-    secant slopes and intervals, for :func:`_spline_slopes` to recover the end slopes."""
-    dx = np.diff(x)
-    m = np.diff(y) / np.where(dx > 0, dx, 1.0)
-    n = x.size
-    sub = np.zeros(n)
-    diag = np.ones(n)
-    sup = np.zeros(n)
-    rhs = np.zeros(n)
-    # Interior rows i (knots 1..n-2 of each series): dx[i] s[i-1] + 2(dx[i-1]+dx[i]) s[i]
-    # + dx[i-1] s[i+1] = 3 (dx[i] m[i-1] + dx[i-1] m[i]).
-    inner = np.ones(n, dtype=bool)
-    inner[starts] = False
-    inner[ends - 1] = False
-    i = np.flatnonzero(inner)
-    sub[i] = dx[i]
-    diag[i] = 2.0 * (dx[i - 1] + dx[i])
-    sup[i] = dx[i - 1]
-    rhs[i] = 3.0 * (dx[i] * m[i - 1] + dx[i - 1] * m[i])
-    # First inner row (knot 1): minus the not-a-knot row dx1 s0 + (dx0+dx1) s1 = b0.
-    f = starts + 1
-    dx0, dx1, m0, m1 = dx[f - 1], dx[f], m[f - 1], m[f]
+def _spline_slopes(x: FloatArray, y: FloatArray, n: IntArray) -> FloatArray:
+    """Slopes of the not-a-knot cubic spline through each row's first ``n`` knots (>= 4;
+    rows padded on the right). The not-a-knot end rows are folded into the first and last
+    inner rows, which makes every row of the system diagonally dominant."""
+    rows, width = x.shape
+    r = np.arange(rows)
+    col = np.arange(width)
+    real = col[None, :] < n[:, None]
+    dx = np.diff(x, axis=1)
+    dx = np.where(real[:, 1:], dx, 1.0)
+    m = np.diff(y, axis=1) / dx
+    # Inner rows i: dx[i] s[i-1] + 2 (dx[i-1] + dx[i]) s[i] + dx[i-1] s[i+1]
+    #               = 3 (dx[i] m[i-1] + dx[i-1] m[i]); identity rows at the ends.
+    inner = (col[None, :] >= 1) & (col[None, :] <= n[:, None] - 2)
+    sub = np.zeros((rows, width))
+    diag = np.ones((rows, width))
+    sup = np.zeros((rows, width))
+    rhs = np.zeros((rows, width))
+    sub[:, 1:-1] = dx[:, 1:]
+    diag[:, 1:-1] = 2.0 * (dx[:, :-1] + dx[:, 1:])
+    sup[:, 1:-1] = dx[:, :-1]
+    rhs[:, 1:-1] = 3.0 * (dx[:, 1:] * m[:, :-1] + dx[:, :-1] * m[:, 1:])
+    sub = np.where(inner, sub, 0.0)
+    diag = np.where(inner, diag, 1.0)
+    sup = np.where(inner, sup, 0.0)
+    rhs = np.where(inner, rhs, 0.0)
+    # First inner row (knot 1) minus the not-a-knot row dx1 s0 + (dx0 + dx1) s1 = b0.
+    dx0, dx1, m0, m1 = dx[:, 0], dx[:, 1], m[:, 0], m[:, 1]
     dsum = dx0 + dx1
     b0 = ((dx0 + 2.0 * dsum) * dx1 * m0 + dx0**2 * m1) / dsum
-    sub[f] = 0.0
-    diag[f] -= dsum
-    rhs[f] -= b0
-    # Last inner row (knot n-2): minus the row (dxa+dxb) s[n-2] + dxa s[n-1] = bl.
-    la = ends - 2
-    dxa, dxb, ma, mb = dx[la - 1], dx[la], m[la - 1], m[la]
+    sub[:, 1] = 0.0
+    diag[:, 1] -= dsum
+    rhs[:, 1] -= b0
+    # Last inner row (knot n-2) minus the row (dxa + dxb) s[n-2] + dxa s[n-1] = bl.
+    la = n - 2
+    dxa, dxb, ma, mb = dx[r, la - 1], dx[r, la], m[r, la - 1], m[r, la]
     dsum_l = dxa + dxb
     bl = (dxb**2 * ma + (2.0 * dsum_l + dxb) * dxa * mb) / dsum_l
-    sup[la] = 0.0
-    diag[la] -= dsum_l
-    rhs[la] -= bl
-    return sub, diag, sup, rhs, b0, bl
-
-
-def _spline_slopes(x: FloatArray, y: FloatArray, starts: IntArray, ends: IntArray) -> FloatArray:
-    """Slopes of the not-a-knot cubic spline of each series ``[s, e)`` (>= 4 knots)."""
-    sub, diag, sup, rhs, b0, bl = _not_a_knot_system(x, y, starts, ends)
+    sup[r, la] = 0.0
+    diag[r, la] -= dsum_l
+    rhs[r, la] -= bl
     s = solve_tridiagonal(sub, diag, sup, rhs)
-    dx = np.diff(x)
-    f = starts + 1
-    s[starts] = (b0 - (dx[f - 1] + dx[f]) * s[f]) / dx[f]
-    la = ends - 2
-    s[ends - 1] = (bl - (dx[la - 1] + dx[la]) * s[la]) / dx[la - 1]
+    s[:, 0] = (b0 - dsum * s[:, 1]) / dx1
+    s[r, n - 1] = (bl - dsum_l * s[r, la]) / dxa
     return s
 
 
@@ -162,28 +149,31 @@ def _long_spline_slopes(x: FloatArray, y: FloatArray) -> FloatArray:
     """Slopes of one long series' not-a-knot spline, solved in overlapping blocks."""
     n = x.size
     if n <= _SLOPE_BLOCK + 2 * _SLOPE_MARGIN:
-        return _spline_slopes(x, y, np.array([0]), np.array([n]))
+        one: FloatArray = _spline_slopes(x[None, :], y[None, :], np.array([n]))[0]
+        return one
     out = np.empty(n)
     for lo in range(0, n, _SLOPE_BLOCK):
         hi = min(n, lo + _SLOPE_BLOCK)
         a = max(0, lo - _SLOPE_MARGIN)
         b = min(n, hi + _SLOPE_MARGIN)
-        if b - a < 4:  # pragma: no cover - blocks are long
-            a = max(0, b - 4)
-        s = _spline_slopes(x[a:b], y[a:b], np.array([0]), np.array([b - a]))
+        a = min(a, b - 4)
+        s = _spline_slopes(x[None, a:b], y[None, a:b], np.array([b - a]))[0]
         out[lo:hi] = s[lo - a : hi - a]
     return out
 
 
 def _pieces(x: FloatArray, y: FloatArray, s: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Cubic and quadratic coefficients of the Hermite piece from each knot to the next
-    (as scipy's ``CubicHermiteSpline``); the value is ``((c0 t + c1) t + s) t + y``."""
-    h = np.diff(x)
+    """Cubic and quadratic coefficients of the Hermite piece from each knot to the next, along
+    the last axis (as scipy's ``CubicHermiteSpline``); the value is ``((c0 t + c1) t + s) t
+    + y``. The last knot's (no piece) are 0."""
+    h = np.diff(x, axis=-1)
     h = np.where(h > 0, h, 1.0)
-    m = np.diff(y) / h
-    t = (s[:-1] + s[1:] - 2.0 * m) / h
-    c0 = np.append(t / h, 0.0)
-    c1 = np.append((m - s[:-1]) / h - t, 0.0)
+    m = np.diff(y, axis=-1) / h
+    t = (s[..., :-1] + s[..., 1:] - 2.0 * m) / h
+    c0 = np.zeros_like(x)
+    c1 = np.zeros_like(x)
+    c0[..., :-1] = t / h
+    c1[..., :-1] = (m - s[..., :-1]) / h - t
     return c0, c1
 
 
@@ -306,28 +296,29 @@ def _one_segment_band_powers(
     rr_ms: FloatArray, t_s: FloatArray, lo: IntArray, hi: IntArray, n_grid: IntArray
 ) -> FloatArray:
     """Windows whose 4 Hz grid fits one Welch segment (up to 300 s): one periodogram each,
-    all windows in one pass over a (windows, 1200) array."""
+    one window per row of a (windows, 1200) array."""
     w = lo.size
-    sizes = hi - lo
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    take = np.arange(int(ends[-1])) + np.repeat(lo - starts, sizes)
+    n = hi - lo
+    width = int(n.max())
+    col = np.arange(width)
+    take = np.minimum(lo[:, None] + col[None, :], (hi - 1)[:, None])
     x, y = np.take(t_s, take), np.take(rr_ms, take)
-    s = _spline_slopes(x, y, starts, ends)
+    s = _spline_slopes(x, y, n)
     c0, c1 = _pieces(x, y, s)
     # Row k, column j is window k's grid sample t0 + j / 4 Hz. It lies on the piece of the
     # last knot at or before it: the first sample after knot i is ceil((x_i - t0) * 4 Hz).
     # Columns past the window's grid stay on its last piece and are zeroed below.
-    t0 = x[starts]
-    first = np.ceil((x - np.repeat(t0, sizes)) * INTERPOLATION_HZ).astype(np.int64)
-    first[starts] = 0
-    count = np.empty_like(first)
-    count[:-1] = first[1:] - first[:-1]
-    count[ends - 1] = 0
-    count[ends - 2] = _SEGMENT - first[ends - 2]
-    piece = np.repeat(np.arange(x.size), count)
+    t0 = x[:, 0]
+    first = np.ceil((x - t0[:, None]) * INTERPOLATION_HZ).astype(np.int64)
+    count = np.zeros((w, width), dtype=np.int64)
+    count[:, :-1] = first[:, 1:] - first[:, :-1]
+    r = np.arange(w)
+    count[col[None, :] >= (n - 2)[:, None]] = 0
+    count[r, n - 2] = _SEGMENT - first[r, n - 2]
+    piece = np.repeat(np.arange(w * width), count.ravel())
     g = (t0[:, None] + (np.arange(_SEGMENT) / INTERPOLATION_HZ)[None, :]).ravel()
-    values = _evaluate(x, y, s, c0, c1, piece, g).reshape(w, _SEGMENT)
+    values = _evaluate(x.ravel(), y.ravel(), s.ravel(), c0.ravel(), c1.ravel(), piece, g)
+    values = values.reshape(w, _SEGMENT)
     inside = np.arange(_SEGMENT)[None, :] < n_grid[:, None]
     values = np.where(inside, values, 0.0)
     # The series' mean removed. Welch's constant detrend of the one segment would remove the

@@ -1,0 +1,437 @@
+"""Artifact cleaning of a beat stream, each beat's work done once. Pure.
+
+The pipeline hands :class:`StreamCleaner` the beats as they are placed (one at a time while
+monitoring, thousands at a time when a file is analysed) and asks for the NN intervals of the
+windows that close. A window ``(start_s, end_s]`` gets exactly what
+:func:`~kindbreak.signal.artifacts.correct_rr` gives for all the beats up to ``end_s`` (each
+gap-free segment classified and corrected on its own), restricted to the window: how the
+stream was cut into feeds, and which windows close together, changes nothing.
+
+Why that is cheap. A beat's Lipponen-Tarvainen class depends on the ``REACH_BEATS`` (50)
+beats on either side of it in its segment. Once a beat has that many successors (or its
+segment has ended) its class is final: it is computed once, in a batch with its neighbours.
+The correction of final beats is settled once too, up to a point where two normal beats
+follow each other (nothing before such a point changes what comes after it). A window then
+needs only its last ``REACH_BEATS`` beats, whose class is still provisional (the segment as it
+stands at the window's end decides it, as if it ended there): those are classified for all the
+windows of a batch in one call, and corrected from the window's last settled point; a window
+whose provisional beats hold no artifact (nearly all) costs a few array slices.
+
+Memory stays bounded: :meth:`StreamCleaner.forget_before` drops what no later window needs.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kindbreak.signal.artifacts import (
+    REACH_BEATS,
+    BeatKind,
+    Correction,
+    apply_corrections,
+    classify_rows,
+    running_median,
+)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+_MEDIAN_HALF = 5  # MEDIAN_SPAN_BEATS // 2: the running median reaches 5 beats either side
+#: Beats classified together (at the latest) when no window asks for them first.
+_BATCH_BEATS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class CleanWindows:
+    """The NN intervals of a batch of windows, one after the other: window ``k`` is
+    ``[offsets[k], offsets[k + 1])`` of the flat arrays."""
+
+    rr_ms: FloatArray
+    t_s: FloatArray
+    breaks: BoolArray
+    offsets: IntArray
+    #: Input beats in each window, how many of them were artifacts (corrected with "auto",
+    #: only found with "none"), and the sum of their intervals (ms).
+    n_input: IntArray
+    n_corrected: IntArray
+    input_ms: FloatArray
+
+    def window(self, k: int) -> tuple[FloatArray, FloatArray, BoolArray]:
+        a, b = int(self.offsets[k]), int(self.offsets[k + 1])
+        return self.rr_ms[a:b], self.t_s[a:b], self.breaks[a:b]
+
+
+def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
+    """The concatenation of ``arange(s, s + n)`` for each start and length."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    out: IntArray = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+    return out
+
+
+class StreamCleaner:
+    """Classifies and corrects a stream of beats incrementally (see the module docstring).
+
+    ``keep_history`` keeps every settled NN interval (for a whole-recording summary);
+    otherwise only what later windows can need is kept.
+    """
+
+    def __init__(self, method: Correction = Correction.AUTO, *, keep_history: bool = False):
+        self.method = method
+        self.keep_history = keep_history
+        #: Settled counts over the whole stream: beats, artifacts found, artifacts corrected.
+        self.n_beats = 0
+        self.n_flagged = 0
+        self.n_corrected = 0
+        self._base = 0  # stream index of the buffer's first beat
+        self._t = np.zeros(0)
+        self._rr = np.zeros(0)
+        self._gap = np.zeros(0, dtype=bool)
+        self._kinds = np.zeros(0, dtype=np.int8)  # final below self._final
+        self._corr = np.zeros(0, dtype=bool)  # settled below self._cut
+        self._segments: list[int] = []  # stream indices where segments start
+        self._final = 0
+        self._cut = 0
+        self._closed = True  # the last segment has ended (no beat yet, or finish())
+        self._nn_rr = np.zeros(0)
+        self._nn_t = np.zeros(0)
+        self._nn_brk = np.zeros(0, dtype=bool)
+        self._nn_src = np.zeros(0, dtype=np.int64)
+        self._history: list[tuple[FloatArray, FloatArray, BoolArray]] = []
+        self._pending: list[tuple[float, float, bool]] = []
+
+    @property
+    def buffered(self) -> int:
+        """Beats held (the window's and the context later beats need)."""
+        return int(self._rr.size) + len(self._pending)
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    def append(self, t_s: float, rr_ms: float, gap_before: bool) -> None:
+        """Add one beat (cheap: the work waits until a window needs it)."""
+        self._pending.append((t_s, rr_ms, gap_before))
+        if len(self._pending) >= _BATCH_BEATS:
+            self._flush()
+
+    def extend(self, t_s: FloatArray, rr_ms: FloatArray, gap_before: BoolArray) -> None:
+        """Add beats (times not decreasing, intervals physiological); ``gap_before`` starts a
+        new segment."""
+        self._flush()
+        self._add(
+            np.asarray(t_s, dtype=np.float64),
+            np.asarray(rr_ms, dtype=np.float64),
+            np.asarray(gap_before, dtype=bool),
+        )
+
+    def _flush(self) -> None:
+        if self._pending:
+            t, rr, gap = zip(*self._pending, strict=True)
+            self._pending.clear()
+            self._add(np.array(t), np.array(rr), np.array(gap, dtype=bool))
+
+    def _add(self, t_s: FloatArray, rr_ms: FloatArray, gap: BoolArray) -> None:
+        n = int(rr_ms.size)
+        if n == 0:
+            return
+        starts_segment = gap.copy()
+        starts_segment[0] |= self._closed  # the first beat (or the first after finish())
+        start = self.n_beats
+        self._t = np.concatenate((self._t, t_s))
+        self._rr = np.concatenate((self._rr, rr_ms))
+        self._gap = np.concatenate((self._gap, gap))
+        self._kinds = np.concatenate((self._kinds, np.zeros(n, dtype=np.int8)))
+        self._corr = np.concatenate((self._corr, np.zeros(n, dtype=bool)))
+        self.n_beats += n
+        self._closed = False
+        for p in (start + np.flatnonzero(starts_segment)).tolist():
+            if self._segments and p > self._segments[-1]:
+                self._close_segment(p)
+            if not self._segments or p > self._segments[-1]:
+                self._segments.append(p)
+        if self.n_beats - self._final >= _BATCH_BEATS + REACH_BEATS:
+            self._advance()
+
+    def finish(self) -> None:
+        """The stream has ended: every beat's class and correction become final."""
+        self._flush()
+        if not self._closed and self._segments:
+            self._close_segment(self.n_beats)
+            self._closed = True
+
+    def _close_segment(self, end: int) -> None:
+        seg = self._segments[-1]
+        self._classify_to(seg, end, end)
+        self._settle(seg, end, end)
+
+    def _advance(self) -> None:
+        seg = self._segments[-1]
+        self._classify_to(seg, self.n_beats - REACH_BEATS, self.n_beats)
+        if self._final - 1 <= self._cut:
+            return
+        b = self._base
+        k = self._kinds[self._cut - b : self._final - b]
+        clean = np.flatnonzero((k[1:] == 0) & (k[:-1] == 0))
+        if clean.size:
+            self._settle(seg, self._cut + 1 + int(clean[-1]), self.n_beats)
+
+    def _classify_to(self, seg: int, stop: int, avail: int) -> None:
+        """Final classes up to ``stop`` (segment from ``seg``, known up to ``avail``)."""
+        first = max(self._final, seg)
+        if stop <= first:
+            return
+        s = max(seg, first - REACH_BEATS)
+        b = self._base
+        kinds = classify_rows(self._rr[None, s - b : avail - b], first - s, stop - s)[0]
+        self._kinds[first - b : stop - b] = kinds
+        self._final = stop
+        self.n_flagged += int(np.count_nonzero(kinds))
+
+    def _settle(self, seg: int, stop: int, avail: int) -> None:
+        """Settle the correction of beats ``self._cut`` to ``stop`` (final classes; ``stop``
+        ends the segment or starts two normal beats)."""
+        c = self._cut
+        if stop <= c:
+            return
+        b = self._base
+        rr, t = self._rr[c - b : stop - b], self._t[c - b : stop - b]
+        kinds = self._kinds[c - b : stop - b]
+        out_rr, out_t, src, corrected = self._correct(rr, t, kinds, c, seg, min(avail, stop + 6))
+        brk = np.zeros(out_rr.size, dtype=bool)
+        if c == seg and out_rr.size:
+            brk[0] = self._gap[seg - b]
+        self._nn_rr = np.concatenate((self._nn_rr, out_rr))
+        self._nn_t = np.concatenate((self._nn_t, out_t))
+        self._nn_brk = np.concatenate((self._nn_brk, brk))
+        self._nn_src = np.concatenate((self._nn_src, c + src))
+        self._corr[c - b : stop - b] = corrected
+        self.n_corrected += int(np.count_nonzero(corrected))
+        if self.keep_history:
+            self._history.append((out_rr, out_t, brk))
+        self._cut = stop
+
+    def _correct(
+        self,
+        rr: FloatArray,
+        t: FloatArray,
+        kinds: npt.NDArray[np.int8],
+        c: int,
+        seg: int,
+        med_stop: int,
+    ) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
+        """Correct the run of beats from ``c`` (a settled point) with classes ``kinds``; the
+        running median, only needed where there is an artifact, over the segment from ``seg``
+        up to ``med_stop``."""
+        n = rr.size
+        if self.method is Correction.NONE or not kinds.any():
+            return rr, t, np.arange(n, dtype=np.int64), kinds > 0
+        b = self._base
+        m0 = max(seg, c - _MEDIAN_HALF)
+        med = running_median(self._rr[m0 - b : med_stop - b])[c - m0 : c - m0 + n]
+        done = apply_corrections(rr, t, kinds, med, fix=True)
+        return done.rr_ms, done.t_s, done.source, done.corrected
+
+    # -- windows -----------------------------------------------------------------------------
+
+    def windows(self, start_s: FloatArray, end_s: FloatArray) -> CleanWindows:
+        """The cleaned windows ``(start_s[k], end_s[k]]`` (see the module docstring)."""
+        self._flush()
+        if self._segments and not self._closed:
+            self._advance()
+        starts = np.asarray(start_s, dtype=np.float64)
+        ends = np.asarray(end_s, dtype=np.float64)
+        w = ends.size
+        if not self._segments:
+            zero_i = np.zeros(w, dtype=np.int64)
+            return CleanWindows(
+                np.zeros(0),
+                np.zeros(0),
+                np.zeros(0, dtype=bool),
+                np.zeros(w + 1, dtype=np.int64),
+                zero_i,
+                zero_i.copy(),
+                np.zeros(w),
+            )
+        b = self._base
+        last = np.searchsorted(self._t, ends, side="right") - 1 + b  # stream index
+        first = np.searchsorted(self._t, starts, side="right") + b
+        n_input = np.maximum(last - first + 1, 0)
+        has = n_input > 0
+        seg_arr = np.asarray(self._segments, dtype=np.int64)
+        seg = seg_arr[np.maximum(np.searchsorted(seg_arr, last, side="right") - 1, 0)]
+        frontier = last - REACH_BEATS  # classes final (as the segment stands) up to here
+        # The last settled point at or before min(cut, frontier): a segment start, or a beat
+        # that follows a normal beat and is normal itself.
+        final = self._final
+        kb = self._kinds[: final - b]
+        clean = np.zeros(final - b + 1, dtype=bool)
+        clean[1 : final - b] = (kb[1:] == 0) & (kb[:-1] == 0)
+        starts_in = seg_arr[(seg_arr >= b) & (seg_arr <= final)] - b
+        clean[starts_in] = True
+        last_clean = np.maximum.accumulate(np.where(clean, np.arange(clean.size), -1))
+        limit = np.minimum(np.minimum(self._cut, frontier), final) - b
+        found = last_clean[np.clip(limit, 0, None)] + b
+        settled = np.where(limit >= seg - b, found, seg)
+        if bool(np.any(has & (settled < b))):  # forget_before keeps a settled point: a bug
+            raise AssertionError("no settled point left in the buffer for a window")
+        settled = np.maximum(settled, seg)
+        settled = np.where(has, settled, last + 1)
+        # Provisional classes of each window's last beats (after ``frontier``).
+        prov_first = np.maximum(frontier + 1, seg)
+        prov: list[npt.NDArray[np.int8]] = [np.zeros(0, dtype=np.int8)] * w
+        full = has & (last - 2 * REACH_BEATS + 1 >= seg)
+        fk = np.flatnonzero(full)
+        if fk.size:
+            take = (last[fk] - b)[:, None] + np.arange(-2 * REACH_BEATS + 1, 1)[None, :]
+            rows = classify_rows(np.take(self._rr, take), REACH_BEATS)
+            for j, k in enumerate(fk.tolist()):
+                prov[k] = rows[j]
+        for k in np.flatnonzero(has & ~full).tolist():
+            s, e = int(seg[k]), int(last[k]) + 1
+            prov[k] = classify_rows(self._rr[None, s - b : e - b], int(prov_first[k]) - s)[0]
+        # Runs from the settled point to the window's last beat: artifacts anywhere?
+        flagged_final = np.concatenate(([0], np.cumsum(self._kinds != 0)))
+        fin_hi = np.maximum(np.minimum(frontier, last) + 1, settled)
+        n_fin_flags = flagged_final[fin_hi - b] - flagged_final[settled - b]
+        corr_count = np.concatenate(([0], np.cumsum(self._corr)))
+        # Settled NN intervals before each run, from the one before the window (the
+        # increasing-time rule looks back one interval).
+        nn_end = np.searchsorted(self._nn_src, settled, side="left")
+        nn_first = np.searchsorted(self._nn_src, first, side="left")
+        nn_start = np.maximum(np.minimum(nn_first, nn_end) - 1, 0)
+        nn_start = np.where(has, nn_start, nn_end)
+        # Each window: settled [nn_start, nn_end) then its run, either the raw beats
+        # [settled, last] (no artifact to correct) or corrected intervals appended below.
+        n_nn = self._nn_rr.size
+        n_raw = self._rr.size
+        extra_rr: list[FloatArray] = []
+        extra_t: list[FloatArray] = []
+        extra_brk: list[BoolArray] = []
+        run_start = settled - b + n_nn
+        run_len = np.where(has, last - settled + 1, 0)
+        run_corr = np.zeros(w, dtype=np.int64)
+        extra_at = n_nn + n_raw
+        for k in range(w):
+            if not has[k]:
+                continue
+            any_prov = bool(prov[k].any())
+            if not any_prov and n_fin_flags[k] == 0:
+                continue
+            p, e = int(settled[k]), int(last[k]) + 1
+            kinds = np.concatenate(
+                (self._kinds[p - b : int(fin_hi[k]) - b], prov[k][max(p - int(prov_first[k]), 0) :])
+            )
+            out_rr, out_t, _src, corrected = self._correct(
+                self._rr[p - b : e - b], self._t[p - b : e - b], kinds, p, int(seg[k]), e
+            )
+            lo_in = max(int(first[k]) - p, 0)
+            run_corr[k] = int(np.count_nonzero(corrected[lo_in:]))
+            if self.method is Correction.NONE:
+                continue  # the intervals stay as they are
+            brk = np.zeros(out_rr.size, dtype=bool)
+            if p == int(seg[k]) and out_rr.size:
+                brk[0] = self._gap[p - b]
+            run_start[k] = extra_at
+            run_len[k] = out_rr.size
+            extra_at += out_rr.size
+            extra_rr.append(out_rr)
+            extra_t.append(out_t)
+            extra_brk.append(brk)
+        all_rr = np.concatenate((self._nn_rr, self._rr, *extra_rr))
+        all_t = np.concatenate((self._nn_t, self._t, *extra_t))
+        all_brk = np.concatenate((self._nn_brk, self._gap, *extra_brk))
+        # Interleave the two pieces of every window and gather them.
+        piece_start = np.stack((nn_start, run_start), axis=1).ravel()
+        piece_len = np.stack((nn_end - nn_start, run_len), axis=1).ravel()
+        idx = _ranges(piece_start, piece_len)
+        per_window = piece_len.reshape(w, 2).sum(axis=1)
+        owner = np.repeat(np.arange(w), per_window)
+        g_t = np.take(all_t, idx)
+        keep = np.ones(idx.size, dtype=bool)
+        keep[1:] = g_t[1:] > g_t[:-1]
+        heads = np.cumsum(per_window) - per_window
+        keep[heads[per_window > 0]] = True
+        keep &= g_t > starts[owner]
+        sel = idx[keep]
+        counts = np.bincount(owner[keep], minlength=w)
+        n_corr = corr_count[np.maximum(settled, first) - b] - corr_count[first - b]
+        n_corr = np.where(has, n_corr, 0) + run_corr
+        raw_sum = np.zeros(w)
+        hk = np.flatnonzero(has)
+        if hk.size:
+            pairs = np.stack((first[hk] - b, last[hk] + 1 - b), axis=1).ravel()
+            padded = np.append(self._rr, 0.0)
+            raw_sum[hk] = np.add.reduceat(padded, pairs)[0::2]
+        return CleanWindows(
+            rr_ms=np.take(all_rr, sel),
+            t_s=np.take(all_t, sel),
+            breaks=np.take(all_brk, sel),
+            offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+            n_input=n_input.astype(np.int64),
+            n_corrected=n_corr.astype(np.int64),
+            input_ms=raw_sum,
+        )
+
+    # -- memory ------------------------------------------------------------------------------
+
+    def forget_before(self, t_s: float) -> None:
+        """Drop what no window starting after ``t_s`` can need: the beats up to ``t_s``, kept
+        back far enough for the classification and correction of every later beat."""
+        self._flush()
+        b = self._base
+        keep_from = int(np.searchsorted(self._t, t_s, side="right")) + b
+        # A later window with beats ends at or after ``keep_from``: its runs start at the
+        # last settled point before min(cut, keep_from - REACH_BEATS) at the earliest.
+        limit = min(self._cut, keep_from - REACH_BEATS, self._final) - b
+        kb = self._kinds[: max(limit + 1, 0)]
+        clean = np.flatnonzero((kb[1:] == 0) & (kb[:-1] == 0))
+        anchor = b + 1 + int(clean[-1]) if clean.size else b
+        seg = (
+            self._segments[bisect.bisect_right(self._segments, limit + b) - 1]
+            if self._segments
+            else b
+        )
+        anchor = max(anchor, seg)
+        lo = min(keep_from - 2 * REACH_BEATS, anchor - _MEDIAN_HALF - 1, self._final - REACH_BEATS)
+        lo = min(lo, self._cut - _MEDIAN_HALF - 1)
+        if lo <= b:
+            return
+        cut = lo - b
+        self._t = self._t[cut:]
+        self._rr = self._rr[cut:]
+        self._gap = self._gap[cut:]
+        self._kinds = self._kinds[cut:]
+        self._corr = self._corr[cut:]
+        self._base = lo
+        i = bisect.bisect_right(self._segments, lo) - 1
+        if i > 0:
+            del self._segments[:i]
+        j = max(int(np.searchsorted(self._nn_src, lo, side="left")) - 1, 0)
+        if j:
+            self._nn_rr = self._nn_rr[j:]
+            self._nn_t = self._nn_t[j:]
+            self._nn_brk = self._nn_brk[j:]
+            self._nn_src = self._nn_src[j:]
+
+    def history(self) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """Every settled NN interval (with ``keep_history``), after the increasing-time rule:
+        what :func:`~kindbreak.signal.artifacts.correct_rr` gives for the whole stream once
+        :meth:`finish` has been called."""
+        from kindbreak.signal.artifacts import keep_increasing
+
+        if not self._history:
+            return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+        rr = np.concatenate([h[0] for h in self._history])
+        t = np.concatenate([h[1] for h in self._history])
+        brk = np.concatenate([h[2] for h in self._history])
+        keep = keep_increasing(t)
+        return rr[keep], t[keep], brk[keep]
+
+
+__all__ = ["BeatKind", "CleanWindows", "StreamCleaner"]
