@@ -3,6 +3,7 @@ file and line and exit status 2, quickly, and nothing reaches the log."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -301,14 +302,34 @@ def test_pause_with_a_5000_digit_number(tmp_path: Path, capsys: pytest.CaptureFi
 # -- the progress bar reads bytes ----------------------------------------------------------------
 
 
-def test_analyze_reports_progress_in_bytes_up_to_the_size(tmp_path: Path) -> None:
+def test_analyze_reports_progress_in_bytes_up_to_the_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kindbreak.devices import rrfile
+
+    # Plain RR text is parsed a block of bytes at a time: progress after every block (small
+    # blocks here, so a small file spans several).
+    monkeypatch.setattr(rrfile, "BLOCK_BYTES", 2048)
+    BLOCK_BYTES = rrfile.BLOCK_BYTES
     path = tmp_path / "rr.txt"
     path.write_text("".join(f"{800 + i % 40}\n" for i in range(3000)))
+    size = path.stat().st_size
+    assert size > 2 * BLOCK_BYTES
     seen: list[int] = []
     analyze_file(path, progress=seen.append)
     assert seen == sorted(seen)
-    assert seen[-1] == path.stat().st_size
-    assert len(seen) == 3000
+    assert seen[-1] == size
+    # The first values decide the unit (ms or s), so the first update may span blocks.
+    assert len(seen) >= size // BLOCK_BYTES - 2
+    assert all(b - a <= 2 * BLOCK_BYTES for a, b in itertools.pairwise(seen))
+    # Line by line (a CSV), after every line.
+    csv_path = tmp_path / "rr.csv"
+    csv_path.write_text("rr_ms\n" + "".join(f"{800 + i % 40}\n" for i in range(3000)))
+    seen = []
+    analyze_file(csv_path, progress=seen.append)
+    assert seen == sorted(seen)
+    assert seen[-1] == csv_path.stat().st_size
+    assert len(seen) == 3001
 
 
 def test_fixture_recording_still_reads(tmp_path: Path) -> None:

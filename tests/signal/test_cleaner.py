@@ -7,6 +7,8 @@ at a time (live) or in blocks of any size (a file), and whatever the windows clo
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -48,7 +50,7 @@ def reference(
     n = int(upto.sum())
     bounds = [0, *[int(i) for i in np.flatnonzero(gap[:n]) if i > 0], n]
     flags = np.zeros(n, dtype=bool)
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         if b > a:
             kinds = classify_beats(rr[a:b])
             done = apply_corrections(
@@ -157,7 +159,8 @@ def test_a_file_in_blocks_gives_what_beat_by_beat_gives(seed: int) -> None:
     one, ev_one = feed_all(t, rr, gap, None)
     rng = np.random.default_rng(seed)
     sizes = rng.integers(1, 700, 40)
-    chunks = list(sizes[np.cumsum(sizes) < t.size]) + [t.size]
+    head = [int(c) for c in sizes[np.cumsum(sizes) < t.size]]
+    chunks = [*head, t.size - sum(head)]
     blocks, ev_blocks = feed_all(t, rr, gap, [int(c) for c in chunks])
     assert one.count("WindowResult") > 150
     assert blocks == one

@@ -24,7 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from kindbreak.devices.inputfile import (
+    MAX_LINE_BYTES,
+    MAX_RECORDING_S,
     MAX_TIME_S,
     SNIFF_BYTES,
     Progress,
@@ -253,3 +258,134 @@ def read_rr_file(path: Path) -> RRSeries:
 def parse_rr(path: Path, text: str) -> RRSeries:
     """The beats of RR text or CSV already in memory (``path`` names it in errors)."""
     return collect(iter_rr(path, enumerate(text.splitlines(keepends=True), start=1)))
+
+
+# -- in blocks of arrays --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RRBlock:
+    """Consecutive beats of a file as arrays: end times (s), intervals (ms), gap flags."""
+
+    t_s: npt.NDArray[np.float64]
+    rr_ms: npt.NDArray[np.float64]
+    gap_before: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.rr_ms.size)
+
+
+BLOCK_BYTES = 1 << 20
+"""Bytes of plain RR text parsed at once (about 150,000 beats)."""
+BLOCK_BEATS = 1 << 14
+"""Beats per block when a file is read line by line (CSV, or text the fast path declines)."""
+
+# Bytes a block of plain RR text may hold for the fast path: digits, decimal points, spaces,
+# tabs and line breaks. Anything else (a comment, a sign, an exponent, a letter) and the block
+# is read line by line instead, which gives the same beats and names the line of an error.
+_PLAIN = np.zeros(256, dtype=bool)
+_PLAIN[list(b"0123456789. \t\r\n")] = True
+
+
+def iter_rr_blocks(path: Path, *, progress: Progress | None = None) -> Iterator[RRBlock]:
+    """The beats of :func:`iter_rr_file`, in blocks of arrays.
+
+    Plain RR text (numbers, blank lines) is parsed a block of bytes at a time by numpy, its
+    checks done on whole arrays: about 30 times faster than line by line. Whatever the fast
+    path does not take (a CSV, a comment, a value it would reject) goes line by line from
+    the first beat it has not given yet, so the beats, their times and the errors (with their
+    line) are exactly those of :func:`iter_rr_file`.
+    """
+    done = 0
+    fast = _iter_plain_blocks(path, progress)
+    try:
+        for block in fast:
+            done += len(block)
+            yield block
+        return
+    except _NotPlain:
+        pass
+    rr: list[float] = []
+    t: list[float] = []
+    gap: list[bool] = []
+    for i, beat in enumerate(iter_rr_file(path, progress=progress)):
+        if i < done:
+            continue
+        rr.append(beat.rr_ms)
+        t.append(beat.t_s)
+        gap.append(beat.gap_before)
+        if len(rr) >= BLOCK_BEATS:
+            yield RRBlock(np.array(t), np.array(rr), np.array(gap, dtype=bool))
+            rr, t, gap = [], [], []
+    if rr:
+        yield RRBlock(np.array(t), np.array(rr), np.array(gap, dtype=bool))
+
+
+class _NotPlain(Exception):
+    """The fast path declines the rest of the file."""
+
+
+def _iter_plain_blocks(path: Path, progress: Progress | None) -> Iterator[RRBlock]:
+    import io
+
+    fh, _ = open_input(path)
+    with fh:
+        carry = b""
+        seconds: bool | None = None
+        t_last = 0.0
+        first = True
+        read = 0
+        while True:
+            chunk = fh.read(BLOCK_BYTES)
+            read += len(chunk)
+            data = carry + chunk
+            if chunk:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    if len(data) > MAX_LINE_BYTES:
+                        raise _NotPlain  # the line reader names the over-long line
+                    carry = data
+                    continue
+                data, carry = data[:cut], data[cut:]
+            else:
+                carry = b""
+            if first:
+                data = data.removeprefix(b"\xef\xbb\xbf")
+            if not data.strip():
+                if chunk:
+                    continue
+                if first:
+                    raise _NotPlain  # an empty file: the line reader says so
+                return
+            raw = np.frombuffer(data, dtype=np.uint8)
+            if not bool(_PLAIN[raw].all()):
+                raise _NotPlain
+            breaks = np.flatnonzero(raw == 10)
+            if breaks.size and int(np.diff(breaks, prepend=-1).max()) > MAX_LINE_BYTES:
+                raise _NotPlain
+            try:
+                values = np.loadtxt(io.BytesIO(data), dtype=np.float64, ndmin=1, comments=None)
+            except ValueError:
+                raise _NotPlain from None
+            if values.ndim != 1 or not bool(np.isfinite(values).all()) or values.size == 0:
+                raise _NotPlain
+            if seconds is None:
+                if values.size < UNIT_SAMPLE and chunk:
+                    carry = data + carry  # the unit is decided on the first values: read on
+                    continue
+                sample = np.sort(np.abs(values[:UNIT_SAMPLE]))
+                seconds = bool(sample[sample.size // 2] < 10)
+            rr = values * 1000.0 if seconds else values
+            if not bool((values > 0).all()) or not bool((rr <= ABSURD_RR_MS).all()):
+                raise _NotPlain
+            # Times as the line reader adds them up, one interval after the other.
+            t = np.cumsum(np.concatenate(([t_last], rr / 1000.0)))[1:]
+            if t[-1] > MAX_RECORDING_S:
+                raise _NotPlain
+            t_last = float(t[-1])
+            first = False
+            if progress is not None:
+                progress(read - len(carry))
+            yield RRBlock(t, rr, np.zeros(rr.size, dtype=bool))
+            if not chunk:
+                return

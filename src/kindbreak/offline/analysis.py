@@ -15,15 +15,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from kindbreak.devices.fitfile import FIT_HINT, is_fit
 from kindbreak.devices.inputfile import Progress, head_bytes
 from kindbreak.devices.recording import RecordingReader, looks_like_recording
-from kindbreak.devices.rrfile import iter_rr_file
+from kindbreak.devices.rrfile import iter_rr_blocks
 from kindbreak.errors import InputFileError
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.notes import NoteKind
-from kindbreak.signal.pipeline import FeedResult, Pipeline, PipelineSettings, WindowResult
+from kindbreak.signal.pipeline import (
+    BeatBlock,
+    FeedResult,
+    Pipeline,
+    PipelineSettings,
+    WindowResult,
+)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +59,11 @@ class BeatColumns:
             self.t_s.append(b.t_s)
             self.rr_ms.append(b.rr_ms)
             self.gap_before.append(b.gap_before)
+
+    def extend_block(self, block: BeatBlock) -> None:
+        self.t_s.frombytes(block.t_s.astype(np.float64).tobytes())
+        self.rr_ms.frombytes(block.rr_ms.astype(np.float64).tobytes())
+        self.gap_before.frombytes(block.gap_before.astype(np.int8).tobytes())
 
     def __len__(self) -> int:
         return len(self.t_s)
@@ -74,6 +91,10 @@ class Analysis:
     dropped_impossible: int = 0
     hr_only: bool = False
     correction: str = "none"
+    #: The stream cleaner's work, when it is what the summary needs: artifacts found
+    #: (``none``) or corrected (``auto``) over the whole recording, and with ``auto`` every
+    #: NN interval (time, interval, gap flag). None: the summary cleans the beats itself.
+    cleaned: tuple[int, tuple[FloatArray, FloatArray, BoolArray] | None] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,10 +143,12 @@ def summary(a: Analysis) -> dict[str, Any]:
     """Markers over the whole recording. With ``correction`` "none" (the default, as a Kubios
     report with artifact correction "none") the beats are used as recorded; with "auto"
     artifacts are corrected first (Lipponen & Tarvainen 2019, as the sliding windows do).
-    ``artifact_pct`` is the share of beats the detector finds to be artifacts either way."""
-    import numpy as np
+    ``artifact_pct`` is the share of beats the detector finds to be artifacts either way.
 
-    from kindbreak.signal.artifacts import Correction, correct_rr
+    The classification is the one the pipeline's stream cleaner already made for every beat
+    (the same as :func:`~kindbreak.signal.artifacts.correct_rr` of the whole recording), so
+    nothing is classified twice."""
+    from kindbreak.signal.artifacts import Correction, correct_rr, keep_increasing
     from kindbreak.signal.hrv import compute_markers
 
     if not len(a.beats):
@@ -134,8 +157,18 @@ def summary(a: Analysis) -> dict[str, Any]:
     t = np.frombuffer(a.beats.t_s, dtype=np.float64)
     gaps = np.frombuffer(a.beats.gap_before, dtype=np.int8).astype(bool)
     gaps[0] = False
-    cleaned = correct_rr(rr, t, gaps, method=Correction(a.correction))
-    m = compute_markers(cleaned.rr_ms, cleaned.t_s, breaks=cleaned.breaks)
+    if a.cleaned is not None and a.correction == Correction.NONE:
+        keep = keep_increasing(t)
+        nn, nt, brk = rr[keep], t[keep], gaps[keep]
+        share = a.cleaned[0] / rr.size
+    elif a.cleaned is not None and a.cleaned[1] is not None:
+        nn, nt, brk = a.cleaned[1]
+        share = a.cleaned[0] / rr.size
+    else:
+        cleaned = correct_rr(rr, t, gaps, method=Correction(a.correction))
+        nn, nt, brk = cleaned.rr_ms, cleaned.t_s, cleaned.breaks
+        share = cleaned.corrected_share
+    m = compute_markers(nn, nt, breaks=brk)
     return {
         "correction": a.correction,
         "n_beats": m.n_beats,
@@ -149,7 +182,7 @@ def summary(a: Analysis) -> dict[str, Any]:
         "hf_ms2": _r(m.hf_ms2),
         "lf_hf": _r(m.lf_hf),
         "stress_index": _r(m.stress_index),
-        "artifact_pct": _r(100.0 * cleaned.corrected_share, 2),
+        "artifact_pct": _r(100.0 * share, 2),
         "gaps": int(gaps.sum()),
         "dropped_impossible": a.dropped_impossible,
         "malformed_packets": a.malformed,
@@ -199,10 +232,24 @@ def iter_feed(
             yield pipeline.feed(item)
         yield pipeline.finish(last_t)
         return
-    for beat in iter_rr_file(path, progress=progress):
-        last_t = beat.t_s
-        yield pipeline.feed_beat(beat.t_s, beat.rr_ms, gap_before=beat.gap_before)
+    for block in iter_rr_blocks(path, progress=progress):
+        last_t = float(block.t_s[-1])
+        yield pipeline.feed_beats(block.t_s, block.rr_ms, block.gap_before)
     yield pipeline.finish(last_t)
+
+
+def _cleaned(
+    pipeline: Pipeline, correction: str
+) -> tuple[int, tuple[FloatArray, FloatArray, BoolArray] | None] | None:
+    """What the summary can take from the pipeline's cleaner (see ``Analysis.cleaned``)."""
+    from kindbreak.signal.artifacts import Correction
+
+    _, flagged, corrected = pipeline.artifact_counts()
+    if correction == Correction.NONE:
+        return flagged, None
+    if pipeline.settings.artifact_correction is Correction.AUTO:
+        return corrected, pipeline.nn_history()
+    return None
 
 
 def analyze_file(
@@ -212,11 +259,15 @@ def analyze_file(
     correction: str = "none",
     progress: Progress | None = None,
 ) -> Analysis:
-    pipeline = Pipeline(settings)
+    from kindbreak.signal.artifacts import Correction
+
+    pipeline = Pipeline(settings, keep_history=correction == Correction.AUTO)
     result = Analysis(path=path, correction=correction)
     open_start: tuple[float, float, float] | None = None
     for out in iter_feed(path, pipeline, progress=progress):
         result.beats.extend(out.beats)
+        if out.block is not None:
+            result.beats.extend_block(out.block)
         result.windows.extend(out.windows)
         for note in out.notes:
             # Malformed packets are counted below, not listed one by one.
@@ -238,6 +289,7 @@ def analyze_file(
     result.malformed = pipeline.malformed
     result.dropped_impossible = pipeline.dropped_impossible
     result.hr_only = pipeline.hr_only
+    result.cleaned = _cleaned(pipeline, correction)
     if pipeline.malformed:
         result.notes.append(f"{pipeline.malformed} malformed packets were skipped")
     return result
