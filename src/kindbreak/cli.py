@@ -392,9 +392,11 @@ def _add_import(sub: SubParsers, common: _Parser) -> None:
         help="bring past recordings into the log (FIT, RR text/CSV, kindbreak .jsonl)",
         description="Run past recordings through the same pipeline as monitor and store them. "
         "Reads Garmin FIT files with HRV, RR text and CSV exports (Elite HRV, Polar, Kubios) "
-        "and kindbreak recordings. Importing a file twice adds nothing.",
+        "and kindbreak recordings. A folder brings in every such file in it and its "
+        "subfolders, under one progress bar; a file that cannot be read is named on one line "
+        "and the others are imported. Importing a file twice adds nothing.",
     )
-    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument("files", nargs="+", metavar="PATH", help="files, or folders of them")
     i.add_argument(
         "--start",
         type=_when,

@@ -21,10 +21,35 @@ def byte_progress(
     total_bytes: int, label: str, stream: TextIO, *, enabled: bool | None = None
 ) -> Iterator[Callable[[int], None]]:
     """Yields ``advance(bytes_done)``; the bar goes away when the block ends."""
+    with progress_bar(total_bytes, label, stream, enabled=enabled) as bar:
+        yield bar.advance
+
+
+class Bar:
+    """A running bar (or none): ``advance(bytes_done)``, and ``print(text, out)`` for a line
+    that must not tear the bar (written above it when both share the terminal)."""
+
+    def __init__(self, advance: Callable[[int], None], console: object | None) -> None:
+        self.advance = advance
+        self._console = console
+
+    def print(self, text: str, out: TextIO) -> None:
+        if self._console is not None and out.isatty():
+            self._console.print(text, markup=False, highlight=False, soft_wrap=True)  # type: ignore[attr-defined]
+        else:
+            out.write(text + "\n")
+            out.flush()
+
+
+@contextmanager
+def progress_bar(
+    total_bytes: int, label: str, stream: TextIO, *, enabled: bool | None = None
+) -> Iterator[Bar]:
+    """A :class:`Bar` over ``total_bytes``; shown on a terminal for at least MIN_BYTES."""
     if enabled is None:
         enabled = total_bytes >= MIN_BYTES and stream.isatty()
     if not enabled or total_bytes <= 0:
-        yield lambda done: None
+        yield Bar(lambda done: None, None)
         return
     from rich.console import Console
     from rich.progress import (
@@ -56,7 +81,7 @@ def byte_progress(
 
     bar.start()
     try:
-        yield advance
+        yield Bar(advance, bar.console)
     finally:
         bar.update(task, completed=total_bytes)
         bar.stop()

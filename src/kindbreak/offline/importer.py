@@ -37,6 +37,8 @@ from kindbreak.store.db import Store
 SOURCE = "import"
 BATCH_ROWS = 20_000
 """Rows written per transaction while importing (about 20 ms of holding the write lock)."""
+FEED_BLOCK = 4096
+"""Beats of a FIT file fed to the pipeline at once."""
 IMPORTING = "importing:"
 """Prefix of the source key of a session still being imported."""
 
@@ -98,11 +100,15 @@ def _csv_unix_start(path: Path) -> float | None:
 
 
 def _feed_beats(rr_ms: Iterable[float], pipeline: Pipeline) -> Iterator[FeedResult]:
-    t = 0.0
-    for rr in rr_ms:
-        t += rr / 1000.0
-        yield pipeline.feed_beat(t, rr)
-    yield pipeline.finish(t)
+    """A FIT file's intervals, timed from its start, through the pipeline in blocks."""
+    import numpy as np
+
+    rr = np.fromiter(rr_ms, dtype=np.float64)
+    # Times as adding the intervals up one after the other gives them.
+    t = np.cumsum(np.concatenate(([0.0], rr / 1000.0)))[1:]
+    for lo in range(0, rr.size, FEED_BLOCK):
+        yield pipeline.feed_beats(t[lo : lo + FEED_BLOCK], rr[lo : lo + FEED_BLOCK])
+    yield pipeline.finish(float(t[-1]) if t.size else 0.0)
 
 
 def _from_mtime(path: Path, length_s: float, notes: list[str]) -> float:
@@ -117,18 +123,20 @@ def _check_text(path: Path, kind: str, advance: Callable[[int], None]) -> tuple[
     """Read a recording or RR file once without the pipeline: every line valid? Returns the
     times of its first and last item (0 for none)."""
     from kindbreak.devices.recording import RecordingReader
-    from kindbreak.devices.rrfile import iter_rr_file
+    from kindbreak.devices.rrfile import iter_rr_blocks
 
     first_t: float | None = None
     last_t = 0.0
-    items = (
-        (item.t_s for item in RecordingReader(path, progress=advance))
-        if kind == "recording"
-        else (beat.t_s for beat in iter_rr_file(path, progress=advance))
-    )
-    for last_t in items:
+    if kind == "recording":
+        for item in RecordingReader(path, progress=advance):
+            last_t = item.t_s
+            if first_t is None:
+                first_t = last_t
+        return (first_t or 0.0), last_t
+    for block in iter_rr_blocks(path, progress=advance):
         if first_t is None:
-            first_t = last_t
+            first_t = float(block.t_s[0])
+        last_t = float(block.t_s[-1])
     return (first_t or 0.0), last_t
 
 
@@ -140,8 +148,15 @@ def import_file(
     start_wall: float | None = None,
     progress: bool | None = None,
     stream: TextIO | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Import ``path`` into ``store`` (see the module docstring). Raises InputFileError."""
+    """Import ``path`` into ``store`` (see the module docstring). Raises InputFileError.
+
+    The file is read twice (a checking pass, then the pipeline): a progress bar of its own on
+    ``stream`` counts ``2 * size`` bytes, or ``advance`` gets them (a bar over many files).
+    """
+    from contextlib import nullcontext
+
     from kindbreak.offline.analysis import input_kind, iter_feed
     from kindbreak.progress import byte_progress
 
@@ -160,7 +175,12 @@ def import_file(
     wall0: float | None = start_wall
     size = path.stat().st_size
     label = f"importing {path.name}"
-    with byte_progress(2 * size, label, stream or sys.stderr, enabled=progress) as advance:
+    bar = (
+        nullcontext(advance)
+        if advance is not None
+        else byte_progress(2 * size, label, stream or sys.stderr, enabled=progress)
+    )
+    with bar as advance:
         if kind == "fit":
             from kindbreak.devices.fitfile import read_fit_beats
 
@@ -205,21 +225,24 @@ def _store_feed(
 ) -> ImportResult:
     """Run ``feed`` and write what it gives in batches; the session exists from the first beat
     (a file without one adds nothing) and is removed again if anything fails."""
-    held: list[FeedResult] = []
+    held: list[tuple[FeedResult, list[tuple[float, float, bool]]]] = []
     session_id: int | None = None
     result = ImportResult(path, 0, False, kind, notes=notes)
     first_t: float | None = None
     last_t = 0.0
     try:
         for out in feed:
-            if not (out.beats or out.windows or out.events):
+            rows = out.block.rows() if out.block is not None else []
+            if not (out.beats or rows or out.windows or out.events):
                 continue
             if out.beats:
+                rows = [(b.t_s, b.rr_ms, b.gap_before) for b in out.beats]
+            if rows:
                 if first_t is None:
-                    first_t = out.beats[0].t_s
-                last_t = out.beats[-1].t_s
+                    first_t = rows[0][0]
+                last_t = rows[-1][0]
             if session_id is None:
-                held.append(out)
+                held.append((out, rows))
                 if first_t is None:
                     continue
                 session_id = store.start_session(
@@ -231,11 +254,11 @@ def _store_feed(
                 )
                 todo, held = held, []
             else:
-                todo = [out]
-            for o in todo:
-                if o.beats:
-                    store.add_beats(session_id, ((b.t_s, b.rr_ms, b.gap_before) for b in o.beats))
-                    result.beats += len(o.beats)
+                todo = [(out, rows)]
+            for o, beat_rows in todo:
+                if beat_rows:
+                    store.add_beats(session_id, beat_rows)
+                    result.beats += len(beat_rows)
                 for w in o.windows:
                     store.add_window(session_id, w)
                     result.windows += 1
