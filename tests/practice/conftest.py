@@ -72,6 +72,7 @@ class FakeNotifier:
     """Records what it was asked to show (the notifier seam's in-memory double)."""
 
     name = "fake"
+    last_error = ""
 
     def __init__(self) -> None:
         self.sent: list[Any] = []

@@ -127,7 +127,7 @@ async def guide(
     hr: Callable[[], int | None] | None = None,
 ) -> float:
     """Run the guide; returns the seconds actually breathed (less when cancelled)."""
-    tty = bool(getattr(out, "isatty", lambda: False)())
+    tty = out.isatty()
     fancy = tty and _can_encode(out, "█·")
     t0 = clock.monotonic()
     total = plan.total_s
@@ -165,7 +165,7 @@ async def guide(
 
 def _can_encode(out: TextIO, text: str) -> bool:
     try:
-        text.encode(getattr(out, "encoding", None) or "utf-8")
+        text.encode(out.encoding or "utf-8")
     except (UnicodeEncodeError, LookupError):
         return False
     return True
@@ -194,11 +194,11 @@ async def breathe_session(
     try:
         done_s = await guide(plan, clock, out, hr=(lambda: feed.hr_bpm) if feed else None)
     finally:
-        if reader is not None:
+        if feed is not None and reader is not None:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
-            await feed.source.aclose()  # type: ignore[union-attr]
+            await feed.source.aclose()
         if not done_s:
             done_s = clock.monotonic() - t0
         if done_s >= MIN_RECORD_S:

@@ -57,7 +57,7 @@ class StatusLine(Sink):
         self._real_now = real_now
         self._clock = clock
         self.next_prompt_source = next_prompt_source
-        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._tty = stream.isatty()
         self._interval_s = min_interval_s if self._tty else pipe_interval_s
         self._last_shown: float | None = None
         self.device = ""

@@ -59,6 +59,11 @@ class Notifier(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def last_error(self) -> str:
+        """Why the last prompt was not shown ("" when it was)."""
+        ...
+
     async def send(self, prompt: Prompt, *, subtitle: str = "") -> bool:
         """Show ``prompt``; True if it was shown. Never raises for a missing server."""
         ...
@@ -187,6 +192,10 @@ class FallbackNotifier:
         return self._primary.name if self._primary is not None else self._terminal.name
 
     @property
+    def last_error(self) -> str:
+        return self.active.last_error
+
+    @property
     def fell_back(self) -> bool:
         return self._primary is None
 
@@ -231,7 +240,7 @@ class FallbackNotifier:
                     return True
             except NotifierError as exc:
                 why = exc.message
-            why = why or str(getattr(primary, "last_error", "")) or "the notification was not shown"
+            why = why or primary.last_error or "the notification was not shown"
             self._primary = None
             self._announce(why)
             try:

@@ -12,7 +12,7 @@ _log = logging.getLogger(__name__)
 
 
 def _can_encode(stream: TextIO, text: str) -> bool:
-    encoding = getattr(stream, "encoding", None) or "utf-8"
+    encoding = stream.encoding or "utf-8"
     try:
         text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
