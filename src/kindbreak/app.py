@@ -28,6 +28,7 @@ from kindbreak.stream import HeartRateSource
 if TYPE_CHECKING:
     from kindbreak.commands.output import Output
     from kindbreak.live.prompt_sink import PromptSink
+    from kindbreak.live.status import StatusLine
     from kindbreak.live.summary import SessionReport
     from kindbreak.prompts.notifier import Notifier
 
@@ -197,7 +198,6 @@ class _Wiring:
         from kindbreak.live.baseline import stored_baseline
         from kindbreak.live.jobs import SessionJobs
         from kindbreak.live.log_sink import LogSink
-        from kindbreak.live.prompt_sink import PromptSink
         from kindbreak.live.session import Session
         from kindbreak.live.sink import Sink
         from kindbreak.live.status import StatusLine
@@ -209,19 +209,7 @@ class _Wiring:
             self.stream, enabled=not quiet, total_s=total_s, real_now=time.monotonic, clock=clock
         )
         status.device = source.info.name
-        prompts = PromptSink(
-            settings=s,
-            paths=self.paths,
-            notifier=self.notifier,
-            store=store,
-            session_id=sid,
-            clock=clock,
-            rng=random.Random(seed),
-            out=self.stream,
-            say=status.say,
-        )
-        status.next_prompt_source = prompts.next_prompt_text
-        self.buttons.sink = prompts
+        prompts = self._prompts(status, seed)
         summary = SessionSummary(sid, s.signal.step_s)
         jobs = SessionJobs(
             clock=clock,
@@ -249,6 +237,25 @@ class _Wiring:
         summary.report.prompts = list(prompts.sent)
         summary.report.held = [h for h in prompts.held if h.trigger == "stress"]
         return summary.report
+
+    def _prompts(self, status: StatusLine, seed: int | None) -> PromptSink:
+        """The prompt sink, its messages above the status line, the buttons wired to it."""
+        from kindbreak.live.prompt_sink import PromptSink
+
+        prompts = PromptSink(
+            settings=self.settings,
+            paths=self.paths,
+            notifier=self.notifier,
+            store=self.store,
+            session_id=self.session_id,
+            clock=self.clock,
+            rng=random.Random(seed),
+            out=self.stream,
+            say=status.say,
+        )
+        status.next_prompt_source = prompts.next_prompt_text
+        self.buttons.sink = prompts
+        return prompts
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

@@ -256,32 +256,13 @@ def _store_feed(
             else:
                 todo = [(out, rows)]
             for o, beat_rows in todo:
-                if beat_rows:
-                    store.add_beats(session_id, beat_rows)
-                    result.beats += len(beat_rows)
-                for w in o.windows:
-                    store.add_window(session_id, w)
-                    result.windows += 1
-                    result.scored += w.score is not None
-                for e in o.events:
-                    store.add_event(session_id, e)
-                    result.episodes += e.kind is EventKind.RISING
+                _write(store, session_id, o, beat_rows, result)
             if store.pending_rows >= BATCH_ROWS:
                 store.commit()
         if session_id is None:
             raise InputFileError(path, "holds no usable heartbeats (no beat intervals)")
         assert wall0 is not None
-        if pipeline.dropped_impossible:
-            notes.append(
-                f"{pipeline.dropped_impossible} intervals outside 273-2000 ms were left out"
-            )
-        if pipeline.baseline_learned and pipeline.baseline is not None:
-            store.add_baseline(
-                wall=wall0 + pipeline.settings.calibration_s,
-                baseline=pipeline.baseline,
-                session_id=session_id,
-            )
-        store.finish_import(session_id, ended_wall=wall0 + last_t, source_key=key)
+        _finish(store, session_id, key, pipeline, wall0, last_t, notes)
     except BaseException:
         if session_id is not None:
             _forget(store, session_id)
@@ -290,6 +271,47 @@ def _store_feed(
     result.start_wall = wall0
     result.duration_s = last_t
     return result
+
+
+def _write(
+    store: Store,
+    session_id: int,
+    out: FeedResult,
+    beat_rows: list[tuple[float, float, bool]],
+    result: ImportResult,
+) -> None:
+    """One feed's beats (as rows), windows and detector events into the import's session."""
+    if beat_rows:
+        store.add_beats(session_id, beat_rows)
+        result.beats += len(beat_rows)
+    for w in out.windows:
+        store.add_window(session_id, w)
+        result.windows += 1
+        result.scored += w.score is not None
+    for e in out.events:
+        store.add_event(session_id, e)
+        result.episodes += e.kind is EventKind.RISING
+
+
+def _finish(
+    store: Store,
+    session_id: int,
+    key: str,
+    pipeline: Pipeline,
+    wall0: float,
+    last_t: float,
+    notes: list[str],
+) -> None:
+    """The import's notes, its learned baseline and its end: then it counts as imported."""
+    if pipeline.dropped_impossible:
+        notes.append(f"{pipeline.dropped_impossible} intervals outside 273-2000 ms were left out")
+    if pipeline.baseline_learned and pipeline.baseline is not None:
+        store.add_baseline(
+            wall=wall0 + pipeline.settings.calibration_s,
+            baseline=pipeline.baseline,
+            session_id=session_id,
+        )
+    store.finish_import(session_id, ended_wall=wall0 + last_t, source_key=key)
 
 
 def _forget(store: Store, session_id: int) -> None:

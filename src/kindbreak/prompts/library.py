@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -204,6 +204,23 @@ def _validate_entry(
             close = [k for k in _ENTRY_KEYS if _similar(key, k)]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             fail(key, f"unknown key {key!r}{hint}; known keys: {', '.join(_ENTRY_KEYS)}")
+    values = _required_texts(raw, fail)
+    if values is None or not _fits(values, fail):
+        return None
+    guided_raw = raw.get("guided")
+    guided: str | None = None
+    if guided_raw is not None:
+        guided = _guided_text(guided_raw, fail)
+        if guided is None:
+            return None
+    return Prompt(values["id"], values["kind"], values["title"], values["body"], guided)
+
+
+_Fail = Callable[[str | None, str], None]
+
+
+def _required_texts(raw: dict[str, object], fail: _Fail) -> dict[str, str] | None:
+    """id, kind, title and body: present, non-empty texts without control characters."""
     values: dict[str, str] = {}
     for key in ("id", "kind", "title", "body"):
         value = raw.get(key)
@@ -217,39 +234,46 @@ def _validate_entry(
             fail(key, f"{key!r} holds control characters (terminal escape sequences?)")
             return None
         values[key] = _clean(value)
+    return values
+
+
+def _fits(values: dict[str, str], fail: _Fail) -> bool:
+    """A valid id, a known kind, and a title and body a notification can show."""
     if not _ID_RE.fullmatch(values["id"]):
         fail(
             "id",
             "'id' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
         )
-        return None
+        return False
     if values["kind"] not in KINDS:
         fail("kind", f"kind {values['kind']!r} is not one of: {', '.join(KINDS)}")
-        return None
+        return False
     if len(values["title"]) > TITLE_MAX_CHARS:
         fail("title", f"title is {len(values['title'])} characters; at most {TITLE_MAX_CHARS} fit")
-        return None
+        return False
     if len(values["body"]) > BODY_MAX_CHARS:
         fail(
             "body",
             f"body is {len(values['body'])} characters; a notification fits at most "
             f"{BODY_MAX_CHARS} (put the longer text in 'guided')",
         )
+        return False
+    return True
+
+
+def _guided_text(guided_raw: object, fail: _Fail) -> str | None:
+    """The optional longer text, or None (with the reason recorded) when it is not usable."""
+    if not isinstance(guided_raw, str) or not guided_raw.strip():
+        fail("guided", f"'guided' must be a non-empty text, got {repr(guided_raw)[:60]}")
         return None
-    guided_raw = raw.get("guided")
-    guided: str | None = None
-    if guided_raw is not None:
-        if not isinstance(guided_raw, str) or not guided_raw.strip():
-            fail("guided", f"'guided' must be a non-empty text, got {repr(guided_raw)[:60]}")
-            return None
-        if _CONTROL.search(guided_raw):
-            fail("guided", "'guided' holds control characters (terminal escape sequences?)")
-            return None
-        guided = _clean(guided_raw)
-        if len(guided) > GUIDED_MAX_CHARS:
-            fail("guided", f"guided text is {len(guided)} characters; at most {GUIDED_MAX_CHARS}")
-            return None
-    return Prompt(values["id"], values["kind"], values["title"], values["body"], guided)
+    if _CONTROL.search(guided_raw):
+        fail("guided", "'guided' holds control characters (terminal escape sequences?)")
+        return None
+    guided = _clean(guided_raw)
+    if len(guided) > GUIDED_MAX_CHARS:
+        fail("guided", f"guided text is {len(guided)} characters; at most {GUIDED_MAX_CHARS}")
+        return None
+    return guided
 
 
 def _similar(a: str, b: str) -> bool:
