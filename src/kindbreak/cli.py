@@ -118,7 +118,7 @@ def _when(text: str) -> datetime:
         ) from None
     if not MIN_YEAR <= dt.year <= MAX_YEAR:
         raise argparse.ArgumentTypeError(f"{text!r} is not between {MIN_YEAR} and {MAX_YEAR}")
-    return dt if dt.tzinfo is not None else dt.astimezone()
+    return dt  # a time without a zone is in the person's zone (the import command knows it)
 
 
 def _optional_path(text: str | None) -> Path | None:
@@ -409,8 +409,7 @@ def _add_import(sub: SubParsers, common: _Parser) -> None:
 def _import(args: argparse.Namespace, ctx: Context) -> int:
     from kindbreak.commands import import_
 
-    start = args.start.timestamp() if args.start is not None else None
-    return import_.run(ctx, files=[Path(name) for name in args.files], start_wall=start)
+    return import_.run(ctx, files=[Path(name) for name in args.files], start=args.start)
 
 
 def _add_service(sub: SubParsers, common: _Parser) -> None:

@@ -116,7 +116,7 @@ def test_one_progress_bar_over_all_the_files(export: Path, tmp_path: Path) -> No
         given_settings=Settings(),
         output=Output(out=out, err=err),
     )
-    code = import_.run(ctx, files=[export], start_wall=None, progress=True)
+    code = import_.run(ctx, files=[export], start=None, progress=True)
     assert code == 2
     shown = err.getvalue()
     assert "importing 4 files" in shown

@@ -9,6 +9,7 @@ def run(ctx: Context, *, as_json: bool) -> int:
     from dataclasses import asdict
     from datetime import datetime
 
+    from kindbreak.clock import local_zone
     from kindbreak.store.db import Store
 
     out = ctx.output
@@ -27,7 +28,8 @@ def run(ctx: Context, *, as_json: bool) -> int:
         out.print("No baseline learned yet: it is learned during your first session.")
         return 0
     latest = rows[0]
-    when = datetime.fromtimestamp(latest.wall).astimezone().strftime("%Y-%m-%d %H:%M")
+    zone = local_zone(ctx.settings.prompts.timezone)
+    when = datetime.fromtimestamp(latest.wall, zone).strftime("%Y-%m-%d %H:%M")
     out.print(
         f"Your calm baseline: heart rate {latest.hr_bpm:.0f} bpm, RMSSD {latest.rmssd_ms:.0f} ms"
     )
@@ -35,6 +37,6 @@ def run(ctx: Context, *, as_json: bool) -> int:
     if len(rows) > 1:
         out.print("  earlier:")
         for r in rows[1:]:
-            day = datetime.fromtimestamp(r.wall).astimezone().strftime("%Y-%m-%d %H:%M")
+            day = datetime.fromtimestamp(r.wall, zone).strftime("%Y-%m-%d %H:%M")
             out.print(f"    {day}  {r.hr_bpm:.0f} bpm, RMSSD {r.rmssd_ms:.0f} ms")
     return 0

@@ -32,6 +32,7 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
     import time
 
     from kindbreak import app
+    from kindbreak.clock import local_zone
     from kindbreak.live.summary import session_summary
     from kindbreak.paths import Paths, ensure_private_dir
 
@@ -61,7 +62,7 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
             seed=DEMO_SEED,
         )
     )
-    out.say_block(session_summary(report))
+    out.say_block(session_summary(report, local_zone(settings.prompts.timezone)))
     out.say(f"demo finished in {time.perf_counter() - t0:.1f} s of wall time; log: {paths.db}")
     out.say(
         f"Look back at it: kindbreak report --data-dir {demo_dir} "

@@ -10,6 +10,7 @@ cannot be read is the command's error (with its hint), as for every command.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from kindbreak.commands.context import Context
@@ -50,10 +51,12 @@ def run(
     ctx: Context,
     *,
     files: list[Path],
-    start_wall: float | None,
+    start: datetime | None,
     progress: bool | None = None,
 ) -> int:
+    """``start``: when the recordings began, for files that do not say (no zone: local time)."""
     from kindbreak.app import pipeline_settings
+    from kindbreak.clock import local_zone
     from kindbreak.errors import InputFileError
     from kindbreak.offline.importer import describe, import_file
     from kindbreak.progress import progress_bar
@@ -71,6 +74,10 @@ def run(
         except OSError:
             sizes.append(0)  # the import names the problem
     settings = pipeline_settings(ctx.settings)
+    zone = local_zone(ctx.settings.prompts.timezone)
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=zone)
+    start_wall = start.timestamp() if start is not None else None
     label = f"importing {len(todo)} files" if len(todo) > 1 else "importing"
     imported = duplicates = 0
     with (
@@ -94,7 +101,7 @@ def run(
             else:
                 imported += not result.duplicate
                 duplicates += result.duplicate
-                bar.print(describe(result), ctx.output.out)
+                bar.print(describe(result, zone), ctx.output.out)
             offset += 2 * size
             bar.advance(offset)
     if len(todo) + len(empty) > 1:

@@ -28,6 +28,7 @@ def run(
     import asyncio
 
     from kindbreak import app
+    from kindbreak.clock import local_zone
     from kindbreak.live.summary import session_summary
     from kindbreak.paths import ensure_private_dir
 
@@ -69,5 +70,5 @@ def run(
             stream=ctx.output.err,
         )
     )
-    ctx.output.say_block(session_summary(report))
+    ctx.output.say_block(session_summary(report, local_zone(settings.prompts.timezone)))
     return 0

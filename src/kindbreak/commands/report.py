@@ -3,27 +3,18 @@ self-contained HTML page."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date
 from pathlib import Path
 
 from kindbreak.commands.context import Context
 
 
-def _zone(ctx: Context) -> tzinfo:
-    from zoneinfo import ZoneInfo
-
-    if ctx.settings.prompts.timezone:
-        return ZoneInfo(ctx.settings.prompts.timezone)
-    local = datetime.now().astimezone().tzinfo
-    assert local is not None
-    return local
-
-
 def run(ctx: Context, *, since: date | None, days: int | None, html: Path | None) -> int:
+    from kindbreak.clock import local_zone
     from kindbreak.report.model import build_report
     from kindbreak.store.db import Store
 
-    tz = _zone(ctx)
+    tz = local_zone(ctx.settings.prompts.timezone)
     if ctx.paths.db.exists() or ctx.paths.db.is_symlink():
         with Store(ctx.paths.db, readonly=True) as store:
             report = build_report(store, tz, since=since, days=days)

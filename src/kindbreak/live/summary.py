@@ -4,7 +4,7 @@ into a :class:`SessionReport`, :func:`session_summary` says it in plain text."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from kindbreak.durations import format_duration as dur
 from kindbreak.live.events import (
@@ -65,7 +65,7 @@ class SessionSummary(Sink):
                 r.duration_s = t_s
 
 
-def session_summary(report: SessionReport) -> str:
+def session_summary(report: SessionReport, zone: tzinfo) -> str:
     lines = [
         "",
         f"Session summary ({dur(report.duration_s)} of heartbeats, {report.beats} beats)",
@@ -87,7 +87,7 @@ def session_summary(report: SessionReport) -> str:
     if report.prompts:
         lines.append(f"  prompts sent: {len(report.prompts)}")
         for p in report.prompts:
-            when = datetime.fromtimestamp(p.wall).astimezone().strftime("%H:%M")
+            when = datetime.fromtimestamp(p.wall, zone).strftime("%H:%M")
             score = "" if p.score is None else f", stress {p.score:.0f}"
             lines.append(
                 f"    {when} (at {dur(p.t_s)}{score}) {p.title} [{p.kind}, via {p.notifier}]"
@@ -95,6 +95,6 @@ def session_summary(report: SessionReport) -> str:
     else:
         lines.append("  prompts sent: none")
     for h in report.held:
-        when = datetime.fromtimestamp(h.wall).astimezone().strftime("%H:%M")
+        when = datetime.fromtimestamp(h.wall, zone).strftime("%H:%M")
         lines.append(f"    {when} (at {dur(h.t_s)}) stress rose again; no prompt: {h.why}")
     return "\n".join(lines) + "\n"

@@ -25,6 +25,7 @@ import io
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import TextIO
 
@@ -326,7 +327,7 @@ def _forget(store: Store, session_id: int) -> None:
                 store.delete_session(session_id)
 
 
-def describe(result: ImportResult) -> str:
+def describe(result: ImportResult, zone: tzinfo) -> str:
     from datetime import datetime
 
     if result.duplicate:
@@ -334,7 +335,7 @@ def describe(result: ImportResult) -> str:
             f"{result.path}: already in your log (session {result.session_id}, "
             f"{result.beats} beats); nothing added."
         )
-    when = datetime.fromtimestamp(result.start_wall).astimezone().strftime("%Y-%m-%d %H:%M")
+    when = datetime.fromtimestamp(result.start_wall, zone).strftime("%Y-%m-%d %H:%M")
     minutes = result.duration_s / 60.0
     lines = [
         f"{result.path}: imported as session {result.session_id} "
