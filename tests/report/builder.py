@@ -12,7 +12,6 @@ from pathlib import Path
 from kindbreak.devices.recording import RecordingHeader, RecordingWriter
 from kindbreak.offline.importer import import_file
 from kindbreak.store.db import Store
-from kindbreak.store.queries import add_practice
 from kindbreak.stream import DeviceInfo, Notification, encode_measurement
 
 DURATION_S = 2400.0
@@ -117,8 +116,7 @@ def build_store(tmp: Path) -> Built:
                 )
                 prompt_ids.append(pid)
                 if outcome is not None:
-                    add_practice(
-                        store,
+                    store.add_practice(
                         prompt_row_id=pid,
                         wall=wall0 + t_s + 45.0,
                         outcome=outcome,

@@ -1,4 +1,4 @@
-"""Read-side queries the report, export and learning use, plus the practice writer.
+"""Read-side queries the report, export and learning use.
 
 Every time these return is wall time (Unix seconds, UTC): a session row's wall time is
 ``sessions.started_wall + t_s``. Rows come back as small frozen dataclasses so the report code
@@ -78,35 +78,6 @@ class SessionInfo:
     device_name: str
     label: str
     n_beats: int
-
-
-# -- writing -------------------------------------------------------------------------------------
-
-
-def add_practice(
-    store: Store,
-    *,
-    wall: float,
-    outcome: str,
-    kind: str | None,
-    prompt_row_id: int | None = None,
-    note: str = "",
-    score: float | None = None,
-    duration_s: float | None = None,
-) -> int:
-    """Log what the person did with a prompt (or a practice taken on their own).
-
-    Kept for the report's callers; the store's own :meth:`Store.add_practice` does the writing.
-    """
-    return store.add_practice(
-        wall=wall,
-        outcome=outcome,
-        prompt_row_id=prompt_row_id,
-        kind=kind,
-        note=note,
-        score=score,
-        duration_s=duration_s,
-    )
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -278,33 +249,12 @@ def beats(store: Store, session_id: int) -> list[tuple[float, float, bool]]:
     return [(float(r["t_s"]), float(r["rr_ms"]), bool(r["gap_before"])) for r in rows]
 
 
-def data_span(store: Store) -> tuple[float, float] | None:
-    """Wall time of the first and last fact in the log (windows, prompts, practices)."""
-    walls: list[float] = []
-    for sql in (
-        "SELECT min(s.started_wall + w.end_s), max(s.started_wall + w.end_s)"
-        " FROM windows w JOIN sessions s ON s.id = w.session_id",
-        "SELECT min(wall), max(wall) FROM prompts",
-        "SELECT min(wall), max(wall) FROM practices",
-    ):
-        row = store.query(sql)[0]
-        walls.extend(float(v) for v in tuple(row) if v is not None)
-    return (min(walls), max(walls)) if walls else None
-
-
-def is_empty(store: Store) -> bool:
-    return data_span(store) is None
-
-
 __all__: Sequence[str] = (
     "PracticeRec",
     "PromptRec",
     "SessionInfo",
     "WindowRec",
-    "add_practice",
     "beats",
-    "data_span",
-    "is_empty",
     "practices",
     "prompts",
     "session_steps",
