@@ -94,6 +94,22 @@ def seeded_delays(seed: int, n: int) -> list[float]:
     return list(itertools.islice(BackoffPolicy().delays(seed), n))
 
 
+async def until_bleak_sees_the_adapter_on() -> None:
+    """Wait until bleak has taken in the adapter's Powered=True (a PropertiesChanged that comes
+    over D-Bus on bleak's own connection): bleak checks its copy of Powered before it scans, so
+    a retry before that would still find the adapter off."""
+    from bleak.backends.bluezdbus.manager import get_global_bluez_manager
+
+    manager = await get_global_bluez_manager()
+    while True:
+        try:
+            manager.get_default_adapter()
+        except BleakBluetoothNotAvailableError:
+            await asyncio.sleep(0.005)
+        else:
+            return
+
+
 def test_connects_by_name_and_streams_raw_frames_stamped_on_arrival(bluez, run):
     bluez.add_device(STRAP, STRAP_NAME, battery=80, body_location=1)
     bluez.add_device(BAND, "HeartBand HRM", kind="other")
@@ -306,6 +322,7 @@ def test_adapter_off_mid_session_is_retried_until_it_is_back(bluez, run):
         clock.advance_to(items[-1].t_s + delays[0])
         items += await reader.until(LinkState.RECONNECTING)
         bluez.set_powered(True)
+        await until_bleak_sees_the_adapter_on()
         clock.advance_to(items[-1].t_s + delays[1])
         items += await reader.until(LinkState.CONNECTED)
         await source.aclose()

@@ -1,11 +1,10 @@
-"""Fixtures for the practice-loop tests: a store, settings, a virtual clock, a fake notifier,
-and the real D-Bus notification server of tests/prompts (its helpers, reused by path)."""
+"""Fixtures for the practice-loop tests: a store, settings, a virtual clock, a fake notifier.
+The real D-Bus notification server (``notification_server``) comes from ``tests/conftest.py``."""
 
 from __future__ import annotations
 
 import math
 import random
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from io import StringIO
@@ -22,18 +21,6 @@ from kindbreak.paths import Paths
 from kindbreak.signal.hrv import Markers
 from kindbreak.signal.pipeline import Quality, WindowResult
 from kindbreak.store.db import Store
-
-PROMPTS_TESTS = Path(__file__).resolve().parents[1] / "prompts"
-if str(PROMPTS_TESTS) not in sys.path:
-    sys.path.insert(0, str(PROMPTS_TESTS))
-
-from prompt_test_support import (  # noqa: E402
-    ACTIONS_TEMPLATE,
-    NotificationServer,
-    spawn_server,
-)
-
-from dbus_support import private_bus  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -116,16 +103,3 @@ def make_sink(
         rng=random.Random(1),
         out=out if out is not None else StringIO(),
     )
-
-
-@pytest.fixture
-def session_bus() -> Iterator[Any]:
-    """A private D-Bus session bus for one test (as in tests/prompts/conftest.py)."""
-    with private_bus("session", "the D-Bus notification tests") as bus:
-        yield bus
-
-
-@pytest.fixture
-def action_server(session_bus: Any, tmp_path: Path) -> Iterator[NotificationServer]:
-    """python-dbusmock's notification_daemon with the actions capability and signals."""
-    yield from spawn_server(str(ACTIONS_TEMPLATE), tmp_path)

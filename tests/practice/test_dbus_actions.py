@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from io import StringIO
 
-from prompt_test_support import NotificationServer, run
-
 from kindbreak.app import make_notifier
 from kindbreak.clock import VirtualClock
 from kindbreak.paths import Paths
 from kindbreak.store.db import Store
+from notification_server import NotificationServer
+from prompt_test_support import run
 
 from .conftest import local_wall, make_settings, make_sink
 
@@ -22,7 +22,7 @@ async def _until(predicate: object, what: str) -> None:
 
 
 def test_did_it_records_a_done_practice_with_the_score(
-    action_server: NotificationServer, paths: Paths, store: Store
+    notification_server: NotificationServer, paths: Paths, store: Store
 ) -> None:
     clock = VirtualClock(wall_start_s=local_wall("10:00"))
 
@@ -38,10 +38,10 @@ def test_did_it_records_a_done_practice_with_the_score(
             holder.append(sink)
             sink.score = 81.0
             assert await sink.offer(trigger="stress", t_s=0.0, score=81.0)
-            assert len(action_server.notify_calls()) == 1
+            assert len(notification_server.notify_calls()) == 1
             clock.advance_to(120.0)
             sink.score = 64.0  # the stress state when the person pressed the button
-            action_server.emit("ActionInvoked", "us", [1, "done"])
+            notification_server.invoke_action(1, "done")
             await _until(lambda: store.count("practices") == 1, "the practice")
         finally:
             await notifier.aclose()  # type: ignore[attr-defined]
@@ -59,7 +59,7 @@ def test_did_it_records_a_done_practice_with_the_score(
 
 
 def test_snooze_over_dbus_holds_prompts_back(
-    action_server: NotificationServer, paths: Paths, store: Store
+    notification_server: NotificationServer, paths: Paths, store: Store
 ) -> None:
     clock = VirtualClock(wall_start_s=local_wall("10:00"))
     settings = make_settings(cooldown_min=0.0, snooze_min=20.0)
@@ -75,7 +75,7 @@ def test_snooze_over_dbus_holds_prompts_back(
             sink = make_sink(paths, store, clock, settings, notifier=notifier)
             holder.append(sink)
             assert await sink.offer(trigger="stress", t_s=0.0, score=80.0)
-            action_server.emit("ActionInvoked", "us", [1, "snooze"])
+            notification_server.invoke_action(1, "snooze")
             await _until(lambda: store.count("practices") == 1, "the snooze")
             clock.advance_to(19 * 60.0)
             during = await sink.offer(trigger="stress", t_s=clock.monotonic(), score=80.0)

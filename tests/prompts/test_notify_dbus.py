@@ -1,9 +1,9 @@
 """Notifiers against a real notification server on a real, private D-Bus session bus.
 
-The server is python-dbusmock's ``notification_daemon`` template in its own process; what it
-received is read back from the mock's call log (``GetMethodCalls("Notify")``), and button
-presses are simulated by emitting ``ActionInvoked`` from the server (``EmitSignal``).
-Notify's arguments: app_name, replaces_id, app_icon, summary, body, actions, hints, timeout_ms.
+The server (``tests/notification_server.py``, fixture ``notification_server``) answers on its
+own bus connection and event loop as dunst or GNOME Shell would; what it received is read back
+from its record of Notify calls, and a person's button presses and closes are the server's
+``ActionInvoked`` and ``NotificationClosed`` signals.
 """
 
 from __future__ import annotations
@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import Any
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from prompt_test_support import NotificationServer, run
 
+from dbus_support import PrivateBus
 from kindbreak.prompts.library import INFO_KIND, Prompt, load_builtin
 from kindbreak.prompts.notifier import (
     NOTIFICATIONS_NAME,
@@ -26,6 +30,8 @@ from kindbreak.prompts.notifier import (
 )
 from kindbreak.prompts.notify_desktop import DesktopNotifier
 from kindbreak.prompts.notify_plyer import PlyerNotifier
+from notification_server import CLOSED_DISMISSED, CLOSED_EXPIRED, NotificationServer
+from prompt_test_support import run
 
 LIB = load_builtin()
 LOG = logging.getLogger("kindbreak.test")
@@ -33,8 +39,11 @@ BREATH = LIB.get("breath-longer-out")
 JAW = LIB.get("body-jaw")
 assert BREATH is not None and JAW is not None
 FALLBACK = "kindbreak: desktop notifications are not available"
-
-APP, REPLACES, ICON, SUMMARY, BODY, ACTIONS, HINTS, TIMEOUT_MS = range(8)
+NOTIFY_SEND = shutil.which("notify-send")  # libnotify-bin: plyer's way to the server
+NO_PLYER_BACKEND = (
+    "plyer has no notification backend here "
+    "(The Python dbus package is not installed.; notify-send not found.)"
+)
 
 
 class Actions:
@@ -65,19 +74,19 @@ def test_probe_finds_the_server(notification_server: NotificationServer) -> None
     assert run(notification_server_available()) is True
 
 
-def test_probe_on_a_bus_where_nobody_owns_the_name(session_bus: Any) -> None:
+def test_probe_on_a_bus_where_nobody_owns_the_name(session_bus: PrivateBus) -> None:
     assert run(probe_notification_server()) == (
         False,
         "no notification server on the session bus",
     )
 
 
-def test_probe_counts_an_activatable_server(session_bus: Any) -> None:
+def test_probe_counts_an_activatable_server(session_bus: PrivateBus) -> None:
     # a server that D-Bus would start on the first call (as dunst's .service file does)
     (session_bus.servicedir / "notifications.service").write_text(
         f"[D-BUS Service]\nName={NOTIFICATIONS_NAME}\nExec=/bin/false\n"
     )
-    session_bus.bustype.reload_configuration()
+    session_bus.reload()
     assert run(probe_notification_server()) == (True, "")
 
 
@@ -96,12 +105,11 @@ def test_desktop_notifier_delivers_title_body_and_buttons(
 
     assert run(scenario()) is True
     (call,) = notification_server.notify_calls()
-    assert call[APP] == "kindbreak"
-    assert call[SUMMARY] == "A longer out-breath"
-    assert call[BODY] == BREATH.body
-    assert call[TIMEOUT_MS] == 30_000
-    actions = list(call[ACTIONS])
-    buttons = dict(zip(actions[::2], actions[1::2], strict=True))
+    assert call.app_name == "kindbreak"
+    assert call.summary == "A longer out-breath"
+    assert call.body == BREATH.body
+    assert call.expire_timeout_ms == 30_000
+    buttons = call.buttons
     assert {k: buttons[k] for k in ("done", "snooze", "dismiss")} == {
         "done": "Did it",
         "snooze": "Snooze",
@@ -128,10 +136,10 @@ def test_an_informational_summary_has_no_buttons(
 
     assert run(scenario()) is True
     (call,) = notification_server.notify_calls()
-    assert call[SUMMARY] == "Your day with kindbreak"
-    assert call[BODY] == "Calm most of the day; 2 breaks taken."
+    assert call.summary == "Your day with kindbreak"
+    assert call.body == "Calm most of the day; 2 breaks taken."
     # "Did it" / "Snooze" / "Not now" would do nothing here, so none are offered.
-    assert not {"done", "snooze", "dismiss"} & set(call[ACTIONS])
+    assert not {"done", "snooze", "dismiss"} & set(call.actions)
 
 
 def test_desktop_notifier_adds_the_subtitle_under_the_body(
@@ -144,12 +152,14 @@ def test_desktop_notifier_adds_the_subtitle_under_the_body(
 
     run(scenario())
     (call,) = notification_server.notify_calls()
-    assert call[SUMMARY] == "Jaw"
-    assert call[BODY] == f"{JAW.body}\nHeart rate up 9 bpm for 6 minutes"
+    assert call.summary == "Jaw"
+    assert call.body == f"{JAW.body}\nHeart rate up 9 bpm for 6 minutes"
 
 
 @pytest.mark.parametrize("action", ["done", "snooze", "dismiss"])
-def test_a_button_press_reaches_on_action(action_server: NotificationServer, action: str) -> None:
+def test_a_button_press_reaches_on_action(
+    notification_server: NotificationServer, action: str
+) -> None:
     actions = Actions()
 
     async def scenario() -> tuple[str, str]:
@@ -157,10 +167,10 @@ def test_a_button_press_reaches_on_action(action_server: NotificationServer, act
         n = DesktopNotifier(on_action=actions)
         try:
             assert await n.send(BREATH)
-            (call,) = action_server.notify_calls()
-            assert call[SUMMARY] == BREATH.title
+            (call,) = notification_server.notify_calls()
+            assert call.summary == BREATH.title
             # the server numbers notifications from 1; the first one is ours
-            action_server.emit("ActionInvoked", "us", [1, action])
+            notification_server.invoke_action(1, action)
             return await actions.next()
         finally:
             await n.aclose()
@@ -169,7 +179,7 @@ def test_a_button_press_reaches_on_action(action_server: NotificationServer, act
     assert actions.got == [(BREATH.id, action)]
 
 
-def test_each_press_names_its_own_prompt(action_server: NotificationServer) -> None:
+def test_each_press_names_its_own_prompt(notification_server: NotificationServer) -> None:
     actions = Actions()
 
     async def scenario() -> None:
@@ -177,18 +187,18 @@ def test_each_press_names_its_own_prompt(action_server: NotificationServer) -> N
         n = DesktopNotifier(on_action=actions)
         assert await n.send(BREATH)  # id 1
         assert await n.send(JAW)  # id 2
-        action_server.emit("ActionInvoked", "us", [2, "snooze"])
+        notification_server.invoke_action(2, "snooze")
         assert await actions.next() == (JAW.id, "snooze")
-        action_server.emit("ActionInvoked", "us", [1, "done"])
+        notification_server.invoke_action(1, "done")
         assert await actions.next() == (BREATH.id, "done")
         await n.aclose()
 
     run(scenario())
-    assert [c[SUMMARY] for c in action_server.notify_calls()] == [BREATH.title, JAW.title]
+    assert [c.summary for c in notification_server.notify_calls()] == [BREATH.title, JAW.title]
 
 
 def test_closing_by_hand_is_dismiss_and_expiry_is_nothing(
-    action_server: NotificationServer,
+    notification_server: NotificationServer,
 ) -> None:
     actions = Actions()
 
@@ -198,11 +208,11 @@ def test_closing_by_hand_is_dismiss_and_expiry_is_nothing(
         assert await n.send(BREATH)  # id 1
         assert await n.send(JAW)  # id 2
         assert await n.send(LIB.prompts[0])  # id 3
-        action_server.emit("NotificationClosed", "uu", [1, 1])  # 1: expired
-        action_server.emit("NotificationClosed", "uu", [2, 2])  # 2: dismissed by the user
+        notification_server.close(1, CLOSED_EXPIRED)
+        notification_server.close(2, CLOSED_DISMISSED)  # by the person
         # signals arrive in order: once id 2's dismissal is in, id 1's expiry was handled
         assert await actions.next() == (JAW.id, "dismiss")
-        action_server.emit("ActionInvoked", "us", [3, "done"])
+        notification_server.invoke_action(3, "done")
         assert await actions.next() == (LIB.prompts[0].id, "done")
         await n.aclose()
 
@@ -211,7 +221,7 @@ def test_closing_by_hand_is_dismiss_and_expiry_is_nothing(
 
 
 def test_a_failing_action_handler_is_logged_not_raised(
-    action_server: NotificationServer, caplog: pytest.LogCaptureFixture
+    notification_server: NotificationServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     actions = Actions()
 
@@ -223,7 +233,7 @@ def test_a_failing_action_handler_is_logged_not_raised(
         actions.arm()
         n = DesktopNotifier(on_action=handler, log=LOG)
         assert await n.send(BREATH)
-        action_server.emit("ActionInvoked", "us", [1, "done"])
+        notification_server.invoke_action(1, "done")
         await actions.next()
         # the connection still works afterwards
         assert await n.send(JAW)
@@ -232,33 +242,72 @@ def test_a_failing_action_handler_is_logged_not_raised(
     with caplog.at_level(logging.ERROR, logger="kindbreak.test"):
         run(scenario())
     assert "the notification action handler failed" in caplog.text
-    assert len(action_server.notify_calls()) == 2
+    assert len(notification_server.notify_calls()) == 2
 
 
-def test_desktop_notifier_without_a_server_returns_false(session_bus: Any) -> None:
+def test_desktop_notifier_without_a_server_returns_false(session_bus: PrivateBus) -> None:
     n = DesktopNotifier()
     assert run(n.send(BREATH)) is False
     assert n.last_error == "no notification server on the session bus"
 
 
-# --- plyer -------------------------------------------------------------------------------------
+# --- plyer ---------------------------------------------------------------------------------------
 
 
-def test_plyer_delivers_over_dbus_with_app_name_and_timeout(
-    notification_server: NotificationServer, plyer_on_this_bus: None
+@pytest.fixture
+def plyer_as_installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """plyer as a pip-installed kindbreak meets it on Linux: without dbus-python (no dependency
+    of kindbreak's), so plyer shows notifications through ``notify-send`` (libnotify-bin) when
+    there is one. plyer picks its backend once per process; it picks again here, and after."""
+    from plyer import notification
+
+    monkeypatch.setitem(sys.modules, "dbus", None)  # `import dbus` fails, as without it
+    object.__setattr__(notification, "_obj", None)
+    yield
+    object.__setattr__(notification, "_obj", None)
+
+
+def test_plyer_delivers_through_notify_send_where_it_is(
+    notification_server: NotificationServer, plyer_as_installed: None
 ) -> None:
+    """With notify-send (CI installs libnotify-bin) the prompt reaches the server under
+    kindbreak's name; without it plyer has no way there, and says so instead of failing
+    silently (``test_plyer_without_notify_send_says_why`` checks that anywhere)."""
+    if os.environ.get("CI") == "true":
+        assert NOTIFY_SEND, "CI installs libnotify-bin (notify-send)"
     n = PlyerNotifier(timeout_s=25)
-    assert run(n.send(JAW, subtitle="a quiet moment")) is True
-    assert n.backend == "NotifyDbus"  # dbus-python is there, so plyer does not use notify-send
+    shown = run(n.send(JAW, subtitle="a quiet moment"))
+    if NOTIFY_SEND is None:
+        assert not shown
+        assert n.last_error == NO_PLYER_BACKEND
+        assert notification_server.notify_calls() == []
+        return
+    assert shown, n.last_error
+    assert n.backend == "NotifySendNotification"
     (call,) = notification_server.notify_calls()
-    assert call[APP] == "kindbreak"
-    assert call[SUMMARY] == "Jaw"
-    assert call[BODY] == f"{JAW.body}\na quiet moment"
-    assert call[TIMEOUT_MS] == 25_000
+    assert call.app_name == "kindbreak"
+    assert call.summary == "Jaw"
+    assert call.body == f"{JAW.body}\na quiet moment"
+    # plyer's notify-send backend passes its own expire time, 0 (the server's default), and
+    # not the timeout kindbreak asks for.
+    assert call.expire_timeout_ms == 0
+
+
+def test_plyer_without_notify_send_says_why(
+    notification_server: NotificationServer,
+    plyer_as_installed: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no notify-send on it
+    n = PlyerNotifier()
+    assert run(n.send(JAW)) is False
+    assert n.last_error == NO_PLYER_BACKEND
+    assert notification_server.notify_calls() == []
 
 
 def test_plyer_without_a_server_returns_false_instead_of_failing_silently(
-    session_bus: Any,
+    session_bus: PrivateBus,
 ) -> None:
     n = PlyerNotifier()
     assert run(n.send(JAW)) is False
@@ -269,7 +318,7 @@ def test_plyer_without_a_server_returns_false_instead_of_failing_silently(
 
 
 def test_auto_uses_desktop_notifier_when_a_server_is_there(
-    action_server: NotificationServer,
+    notification_server: NotificationServer,
 ) -> None:
     out = io.StringIO()
     actions = Actions()
@@ -278,18 +327,18 @@ def test_auto_uses_desktop_notifier_when_a_server_is_there(
         actions.arm()
         n = await make_notifier("auto", stream=out, on_action=actions, log=LOG)
         assert await n.send(BREATH)
-        action_server.emit("ActionInvoked", "us", [1, "done"])
+        notification_server.invoke_action(1, "done")
         assert await actions.next() == (BREATH.id, "done")
         await n.aclose()
         return n.name
 
     assert run(scenario()) == "desktop"
     assert out.getvalue() == ""  # nothing on the terminal
-    assert [c[BODY] for c in action_server.notify_calls()] == [BREATH.body]
+    assert [c.body for c in notification_server.notify_calls()] == [BREATH.body]
 
 
 def test_plyer_kind_uses_plyer(
-    notification_server: NotificationServer, plyer_on_this_bus: None
+    notification_server: NotificationServer, plyer_as_installed: None
 ) -> None:
     out = io.StringIO()
 
@@ -298,12 +347,17 @@ def test_plyer_kind_uses_plyer(
         assert await n.send(JAW)
         return n.name
 
+    if NOTIFY_SEND is None:  # see test_plyer_delivers_through_notify_send_where_it_is
+        assert run(scenario()) == "terminal"
+        assert out.getvalue().count(FALLBACK) == 1
+        assert notification_server.notify_calls() == []
+        return
     assert run(scenario()) == "plyer", out.getvalue()
-    assert [c[SUMMARY] for c in notification_server.notify_calls()] == ["Jaw"]
+    assert [c.summary for c in notification_server.notify_calls()] == ["Jaw"]
     assert out.getvalue() == ""
 
 
-def test_auto_on_a_bus_without_a_server_falls_back_once(session_bus: Any) -> None:
+def test_auto_on_a_bus_without_a_server_falls_back_once(session_bus: PrivateBus) -> None:
     out = io.StringIO()
 
     async def scenario() -> str:

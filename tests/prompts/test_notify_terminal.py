@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from prompt_test_support import run
 
 from kindbreak.errors import ConfigError, NotifierError
 from kindbreak.prompts.library import Prompt, load_builtin
@@ -19,6 +18,7 @@ from kindbreak.prompts.notifier import (
     probe_notification_server,
 )
 from kindbreak.prompts.notify_terminal import TerminalNotifier, format_prompt_block
+from prompt_test_support import run
 
 LOG = logging.getLogger("kindbreak.test")
 HEART = load_builtin().get("touch-hand-on-heart")
