@@ -16,7 +16,9 @@ def kindbreak_imports(package: str) -> dict[str, set[str]]:
     for path in sorted((SRC / package).rglob("*.py")):
         names: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if isinstance(node, ast.ImportFrom) and node.module == "kindbreak":
+                names.update(f"kindbreak.{a.name}" for a in node.names if a.name[0] != "_")
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.add(node.module)
             elif isinstance(node, ast.Import):
                 names.update(alias.name for alias in node.names)
@@ -29,21 +31,58 @@ def test_kindbreak_imports_sees_the_pipelines_imports() -> None:
     assert "kindbreak.stream" in kindbreak_imports("signal")["signal/pipeline.py"]
 
 
-def test_signal_imports_only_itself_and_the_neutral_modules() -> None:
-    allowed = ("kindbreak.signal", "kindbreak.stream", "kindbreak.errors")
-    wrong = {
-        module: sorted(n for n in names if not n.startswith(allowed))
-        for module, names in kindbreak_imports("signal").items()
-    }
-    assert {m: n for m, n in wrong.items() if n} == {}
+NEUTRAL = {"stream", "clock", "config", "paths", "errors", "durations", "safefile", "logfile"}
+"""Small modules of plain data and helpers that any part may use (``progress`` too, outside the
+pure core)."""
+
+MAY_IMPORT: dict[str, set[str]] = {
+    # the pure core: plain data in, plain data out
+    "signal": {"stream", "errors"},
+    # the edges
+    "devices": NEUTRAL,
+    "store": NEUTRAL | {"signal"},  # the records it writes (type hints only)
+    "prompts": NEUTRAL,
+    "service": NEUTRAL,
+    # what runs the core against the edges
+    "offline": NEUTRAL | {"progress", "signal", "devices", "store"},
+    "report": NEUTRAL | {"signal", "store", "prompts"},
+    "live": NEUTRAL | {"signal", "store", "prompts", "report"},
+    # the root and the commands
+    "app": NEUTRAL | {"signal", "devices", "store", "prompts", "live"},
+    "commands": NEUTRAL
+    | {"progress", "signal", "devices", "store", "prompts", "report", "live", "offline"}
+    | {"service", "app"},
+    "cli": NEUTRAL | {"commands"},
+}
+"""Which parts each part may import (``kindbreak.<part>``); docs/architecture.md draws it."""
 
 
-def test_devices_do_not_import_the_signal_core() -> None:
+def part_imports() -> dict[str, set[str]]:
+    """``{part: the other parts it imports}`` over the whole package."""
+    found: dict[str, set[str]] = {}
+    for module, names in kindbreak_imports(".").items():
+        part = module.split("/")[0].removesuffix(".py")
+        targets = {n.split(".")[1] for n in names if n.count(".") >= 1}
+        found.setdefault(part, set()).update(targets - {part})
+    return found
+
+
+def test_part_imports_sees_the_session_import_the_pipeline() -> None:
+    assert "signal" in part_imports()["live"]
+
+
+def test_every_arrow_points_the_way_the_architecture_says() -> None:
     wrong = {
-        module: sorted(n for n in names if n.startswith("kindbreak.signal"))
-        for module, names in kindbreak_imports("devices").items()
+        part: sorted(targets - MAY_IMPORT[part])
+        for part, targets in part_imports().items()
+        if part in MAY_IMPORT
     }
-    assert {m: n for m, n in wrong.items() if n} == {}
+    assert {part: targets for part, targets in wrong.items() if targets} == {}
+
+
+def test_every_part_has_its_arrows_written_down() -> None:
+    parts = {p for p in part_imports() if p not in {"__init__", "__main__"}}
+    assert parts <= set(MAY_IMPORT) | NEUTRAL | {"progress"}
 
 
 SQL = re.compile(r"^\s*(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE)\b", re.I)

@@ -20,38 +20,18 @@ from typing import TYPE_CHECKING, TextIO
 
 from kindbreak.clock import Clock, SystemClock, VirtualClock
 from kindbreak.config import Settings
-from kindbreak.paths import Paths, ensure_private_dir
+from kindbreak.paths import Paths
 from kindbreak.signal.pipeline import Pipeline, PipelineSettings
 from kindbreak.store.db import Store
 from kindbreak.stream import HeartRateSource
 
 if TYPE_CHECKING:
-    from kindbreak.commands.output import Output
     from kindbreak.live.prompt_sink import PromptSink
     from kindbreak.live.status import StatusLine
     from kindbreak.live.summary import SessionReport
     from kindbreak.prompts.notifier import Notifier
 
 log = logging.getLogger("kindbreak")
-
-
-def setup_logging(paths: Paths, debug: bool, output: Output) -> None:
-    """The log file of state changes and errors (DEBUG with ``--debug``, also on stderr)."""
-    from kindbreak.errors import KindbreakError
-    from kindbreak.logfile import LogFileHandler
-
-    root = logging.getLogger("kindbreak")
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
-    try:
-        ensure_private_dir(paths.state_dir)
-        root.addHandler(LogFileHandler(paths.log_file))
-    except KindbreakError as exc:
-        # Monitoring goes on without a log file; say so once.
-        output.note(f"no log file: {exc}")
-    if debug:
-        sh = logging.StreamHandler(output.err)
-        sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        root.addHandler(sh)
 
 
 def pipeline_settings(settings: Settings) -> PipelineSettings:

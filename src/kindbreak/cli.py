@@ -489,9 +489,7 @@ def _context(args: argparse.Namespace, output: Output) -> Context:
 
     ctx = Context(default_paths(args.data_dir, args.config_dir), output)
     if getattr(args, "log_file", False):
-        from kindbreak.app import setup_logging
-
-        setup_logging(ctx.paths, args.debug, output)
+        ctx.keep_log_file(args.debug)
     return ctx
 
 
