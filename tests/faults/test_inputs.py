@@ -226,6 +226,20 @@ def test_deeply_nested_prompts_toml_is_one_error(tmp_path: Path) -> None:
         load_library(prompts)
 
 
+def test_deeply_nested_prompts_toml_stops_monitor_in_one_line(
+    isolated_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prompts = isolated_home / "config" / "kindbreak" / "prompts.toml"
+    prompts.parent.mkdir(parents=True)
+    prompts.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    argv = ["monitor", "--replay", str(FIXTURES / "short.jsonl"), "--speed", "0", "--quiet"]
+    rc = main([*argv, "--notifier", "terminal", "--data-dir", str(tmp_path / "data")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"kindbreak: {prompts}: its tables or arrays are nested too deeply" in err
+    assert "Traceback" not in err and "RecursionError" not in err
+
+
 def test_a_huge_config_is_refused(isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = isolated_home / "config" / "kindbreak" / "config.toml"
     config.parent.mkdir(parents=True)

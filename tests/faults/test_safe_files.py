@@ -148,3 +148,18 @@ def test_pause_file_and_settings_are_written_whole_and_private(tmp_path: Path) -
     remember_device(config, "A0:9E:1A:7E:3A:1B", "Polar H10")
     assert mode(config) == 0o600 and mode(config.parent) == 0o700
     assert load_settings(config).device.name == "Polar H10"
+
+
+def test_demo_removes_a_link_at_its_folder_without_following_it(tmp_path: Path) -> None:
+    from .support import FIXTURES
+
+    data = tmp_path / "data"
+    data.mkdir()
+    elsewhere = tmp_path / "precious"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine\n")
+    (data / "demo").symlink_to(elsewhere)
+    argv = ["demo", "--recording", str(FIXTURES / "short.jsonl"), "--notifier", "terminal"]
+    assert main([*argv, "--quiet", "--data-dir", str(data)]) == 0
+    assert (elsewhere / "keep.txt").read_text() == "mine\n"
+    assert (data / "demo").is_dir() and not (data / "demo").is_symlink()

@@ -106,6 +106,41 @@ def test_log_done_succeeds_every_time_while_a_monitor_writes(
         assert linked.fetchone()[0] == 1
 
 
+def test_import_succeeds_while_a_monitor_writes(tmp_path: Path) -> None:
+    from kindbreak.offline.importer import import_file
+
+    data = tmp_path / "data"
+    db = small_log(data)
+    rr = tmp_path / "rr.txt"
+    rr.write_text("".join(f"{770 + (i * 37) % 100}\n" for i in range(50_000)))
+    stop = threading.Event()
+    written = []
+
+    def monitor() -> None:
+        with Store(db) as store:
+            sid = store.start_session(started_wall=T0 + 100.0, source="replay")
+            t = 0.0
+            while not stop.is_set():
+                t += 0.8
+                store.add_beats(sid, [(t, 800.0, False)])
+                store.maybe_commit(t, every_s=0.0)
+                written.append(t)
+
+    writer = threading.Thread(target=monitor)
+    writer.start()
+    try:
+        with Store(db) as store:
+            result = import_file(store, rr)
+    finally:
+        stop.set()
+        writer.join(timeout=30)
+    assert result.beats == 50_000
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM beats").fetchone()[0] == (
+            40 + 50_000 + len(written)
+        )
+
+
 HOLDER = """
 import sqlite3, sys
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -179,7 +214,8 @@ def test_writer_pids_reads_the_wal_write_lock_from_proc_locks(tmp_path: Path) ->
 def readonly_log(tmp_path: Path):
     data = tmp_path / "data"
     db = small_log(data)
-    files = [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm")), data]
+    (data / "pause.json").write_text('{"since_wall": 1.0, "until_wall": null}')
+    files = [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm")), data / "pause.json", data]
     make_readonly(*[f for f in files if f.exists()])
     try:
         yield data, readonly_preexec(data)
@@ -219,7 +255,8 @@ def test_writing_commands_say_read_only_not_damaged(readonly_log, tmp_path: Path
     pause = run_kindbreak(["pause", "30m", "--data-dir", str(data)], tmp_path, preexec=preexec)
     one_line_error(pause, 1, "pause.json")
     resume = run_kindbreak(["resume", "--data-dir", str(data)], tmp_path, preexec=preexec)
-    assert resume.returncode == 0, resume.stderr  # nothing to remove: not paused
+    first, _ = one_line_error(resume, 1, "pause.json: cannot be removed")
+    assert (data / "pause.json").exists()
 
 
 # -- links and modes ----------------------------------------------------------------------------

@@ -28,7 +28,6 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
     """Replay the bundled workday as fast as the machine allows into a fresh demo log."""
     import asyncio
     import math
-    import shutil
     import time
 
     from kindbreak import app
@@ -39,8 +38,7 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
     recording = recording if recording is not None else bundled_recording(DEMO_RECORDING)
     settings = ctx.settings
     demo_dir = ctx.paths.data_dir / "demo"
-    if demo_dir.exists():
-        shutil.rmtree(demo_dir)
+    _clear(demo_dir)
     ensure_private_dir(demo_dir)
     paths = Paths(data_dir=demo_dir, config_dir=ctx.paths.config_dir, state_dir=ctx.paths.state_dir)
     source, clock = app.make_replay(recording, math.inf)
@@ -70,3 +68,18 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
     )
     out.say(f"The recording itself: kindbreak analyze {recording}")
     return 0
+
+
+def _clear(demo_dir: Path) -> None:
+    """Remove the previous demo's folder (a link there is removed, never followed)."""
+    import shutil
+
+    from kindbreak.safefile import data_error, os_problem
+
+    try:
+        if demo_dir.is_symlink() or demo_dir.is_file():
+            demo_dir.unlink()
+        elif demo_dir.exists():
+            shutil.rmtree(demo_dir)
+    except OSError as exc:
+        raise data_error(demo_dir, f"cannot be cleared: {os_problem(exc)}", exc) from exc
