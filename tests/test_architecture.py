@@ -119,3 +119,31 @@ def test_the_sql_check_sees_sql() -> None:
 
 def test_sql_lives_only_in_the_store() -> None:
     assert sql_outside_the_store() == {}
+
+
+# -- the tests' own house ------------------------------------------------------------------------
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_test_folders_mirror_the_source() -> None:
+    folders = {p.name for p in TESTS.iterdir() if p.is_dir() and not p.name.startswith("__")}
+    parts = {p.name for p in SRC.iterdir() if (p / "__init__.py").exists()}
+    assert folders - parts == {"data", "support", "faults"}
+
+
+def test_helpers_are_shared_one_way() -> None:
+    """Helpers come from ``support``: no relative import, nothing from a conftest or a test
+    module, and no test folder is a package."""
+    wrong: list[str] = []
+    for path in sorted(TESTS.rglob("*.py")):
+        where = str(path.relative_to(TESTS))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                last = module.split(".")[-1]
+                if node.level or last == "conftest" or last.startswith("test_"):
+                    wrong.append(f"{where}: from {'.' * node.level}{module}")
+    packages = [str(p.relative_to(TESTS)) for p in TESTS.rglob("__init__.py")]
+    assert wrong == []
+    assert packages == ["support/__init__.py"]

@@ -21,9 +21,8 @@ import pytest
 from kindbreak.devices.recording import RecordingHeader, RecordingReader
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
 from kindbreak.stream import LinkState, Notification, StateEvent
+from support.data import FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO / "fixtures"
 DEMO = REPO / "src" / "kindbreak" / "data"  # workday.jsonl ships inside the package
 NAMES = ("workday", "short", "contact-loss", "hr-only")
 

@@ -2,8 +2,8 @@
 through `kindbreak monitor --replay`, a prompt on a real desktop notification server, the
 person pressing "Did it", and `kindbreak report` showing the break.
 
-The server (``tests/notification_server.py``) runs on a private session bus and presses "Did it"
-on the notification it receives, after the monitor has taken the notification's id, as a
+The server (``tests/support/notification_server.py``) runs on a private session bus and presses
+"Did it" on the notification it receives, after the monitor has taken the notification's id, as a
 person would; nothing in kindbreak is replaced. The bundled workday holds three stressful
 stretches; the first brings a prompt, the other two fall in its 45-minute cooldown.
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from dbus_support import PeerLoop, PrivateBus
 from kindbreak.cli import main
-from notification_server import NotificationServer
+from support.dbus import PeerLoop, PrivateBus
+from support.notification_server import NotificationServer
 
 WORKDAY = Path(str(files("kindbreak") / "data" / "workday.jsonl"))
 

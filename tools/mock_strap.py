@@ -1,8 +1,8 @@
 """Run a kindbreak command against a simulated strap over the real Bluetooth code path.
 
 Starts a private D-Bus system bus (dbus-daemon) with the BlueZ-shaped peer the BLE tests use
-(``tests/bluez_peer.py``, on dbus-fast, which bleak brings), adds a strap, and while COMMAND
-runs streams the notifications of a recording to it in real time (one per recorded arrival).
+(``tests/support/bluez_peer.py``, on dbus-fast, which bleak brings), adds a strap, and while
+COMMAND runs streams the notifications of a recording to it in real time (one per recorded arrival).
 Real bleak in kindbreak scans, connects, subscribes and receives them, exactly as from a
 strap. Needs only dbus-daemon beside the installed kindbreak.
 
@@ -23,9 +23,9 @@ DEMO = ROOT / "src" / "kindbreak" / "data" / "workday.jsonl"
 
 
 async def run(command: list[str], name: str, address: str, recording: Path) -> int:
-    from bluez_peer import BlueZ
     from kindbreak.devices.recording import RecordingReader
     from kindbreak.stream import Notification
+    from support.bluez_peer import BlueZ
 
     system_bus = os.environ["DBUS_SYSTEM_BUS_ADDRESS"]
     radio = await BlueZ.start(system_bus)
@@ -68,7 +68,7 @@ def main() -> int:
 
     sys.path.insert(0, str(ROOT / "tests"))  # the peer and the private bus live with the tests
     sys.path.insert(0, str(ROOT / "src"))
-    from dbus_support import PrivateBus
+    from support.dbus import PrivateBus
 
     bus = PrivateBus("system")
     os.environ[bus.variable] = bus.address  # for the peer and for the command

@@ -16,9 +16,8 @@ import pytest
 
 from kindbreak.errors import StoreFull
 from kindbreak.store.db import Store
-
-from .support import WORKDAY, file_size_limit, one_line_error, run_kindbreak
-from .test_shared_log import T0, small_log
+from support.data import WORKDAY
+from support.faults import T0, file_size_limit, one_line_error, run_kindbreak, small_log
 
 LIMIT_BYTES = 400_000
 

@@ -16,8 +16,7 @@ from kindbreak.devices.inputfile import MAX_LINE_BYTES
 from kindbreak.errors import PromptFileError
 from kindbreak.offline.analysis import analyze_file
 from kindbreak.prompts.library import load_library
-
-from .support import FIXTURES
+from support.data import FIXTURES
 
 HEADER = (
     '{"format": "kindbreak-recording", "version": 1, "device": {"name": "Polar H10"}, '

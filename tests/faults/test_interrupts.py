@@ -15,9 +15,7 @@ import pytest
 
 from kindbreak.offline.importer import import_file
 from kindbreak.store.db import Store
-
-from .support import child_env
-from .test_shared_log import small_log
+from support.faults import child_env, small_log
 
 
 def long_rr(tmp_path: Path, beats: int) -> Path:

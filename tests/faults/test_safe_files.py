@@ -14,8 +14,7 @@ from kindbreak.cli import main
 from kindbreak.config import load_settings, remember_device
 from kindbreak.errors import OutputFileError
 from kindbreak.safefile import atomic_writer, create_file, open_append
-
-from .test_shared_log import small_log
+from support.faults import small_log
 
 
 def mode(path: Path) -> int:
@@ -151,7 +150,7 @@ def test_pause_file_and_settings_are_written_whole_and_private(tmp_path: Path) -
 
 
 def test_demo_removes_a_link_at_its_folder_without_following_it(tmp_path: Path) -> None:
-    from .support import FIXTURES
+    from support.data import FIXTURES
 
     data = tmp_path / "data"
     data.mkdir()

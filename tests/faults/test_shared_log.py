@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import subprocess
 import sys
 import threading
@@ -20,44 +19,17 @@ from kindbreak.cli import main
 from kindbreak.errors import StoreBusy, StoreError
 from kindbreak.store import connection
 from kindbreak.store.db import Store
-
-from .support import (
+from support.faults import (
+    T0,
     child_env,
     make_readonly,
+    mode,
     one_line_error,
     readonly_preexec,
     restore_writable,
     run_kindbreak,
+    small_log,
 )
-
-T0 = 1_772_441_700.0
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(os.lstat(path).st_mode)
-
-
-def small_log(data: Path, *, beats: int = 40, prompt_wall: float = T0 + 20.0) -> Path:
-    """A log with one session of beats and one prompt, as a monitor leaves it."""
-    db = data / "kindbreak.sqlite3"
-    with Store(db) as store:
-        sid = store.start_session(started_wall=T0, source="ble", device_name="Polar H10")
-        store.add_beats(sid, [(0.8 * (i + 1), 800.0 + i % 7, False) for i in range(beats)])
-        store.add_prompt(
-            session_id=sid,
-            wall=prompt_wall,
-            t_s=20.0,
-            prompt_id="breath-1",
-            kind="breath",
-            title="A slow breath",
-            trigger="stress",
-            notifier="terminal",
-            score=80.0,
-            shown=True,
-        )
-        store.end_session(sid, T0 + 40.0)
-    return db
-
 
 # -- a writer and `kindbreak log` at the same time ----------------------------------------------
 

@@ -24,9 +24,7 @@ from kindbreak.offline.analysis import analyze_file
 from kindbreak.signal.notes import NoteKind
 from kindbreak.signal.pipeline import Pipeline
 from kindbreak.stream import LinkState
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-WORKDAY = Path(__file__).resolve().parents[2] / "src" / "kindbreak" / "data" / "workday.jsonl"
+from support.data import FIXTURES, WORKDAY
 
 
 class Recorder(Sink):

@@ -1,7 +1,7 @@
 """Notifiers against a real notification server on a real, private D-Bus session bus.
 
-The server (``tests/notification_server.py``, fixture ``notification_server``) answers on its
-own bus connection and event loop as dunst or GNOME Shell would; what it received is read back
+The server (``tests/support/notification_server.py``, fixture ``notification_server``) answers on
+its own bus connection and event loop as dunst or GNOME Shell would; what it received is read back
 from its record of Notify calls, and a person's button presses and closes are the server's
 ``ActionInvoked`` and ``NotificationClosed`` signals.
 """
@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from dbus_support import PrivateBus
 from kindbreak.prompts.library import INFO_KIND, Prompt, load_builtin
 from kindbreak.prompts.notifier import (
     NOTIFICATIONS_NAME,
@@ -30,8 +29,9 @@ from kindbreak.prompts.notifier import (
 )
 from kindbreak.prompts.notify_desktop import DesktopNotifier
 from kindbreak.prompts.notify_plyer import PlyerNotifier
-from notification_server import CLOSED_DISMISSED, CLOSED_EXPIRED, NotificationServer
-from prompt_test_support import run
+from support.dbus import PrivateBus
+from support.notification_server import CLOSED_DISMISSED, CLOSED_EXPIRED, NotificationServer
+from support.scenario import run
 
 LIB = load_builtin()
 LOG = logging.getLogger("kindbreak.test")

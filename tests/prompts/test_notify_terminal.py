@@ -18,7 +18,7 @@ from kindbreak.prompts.notifier import (
     probe_notification_server,
 )
 from kindbreak.prompts.notify_terminal import TerminalNotifier, format_prompt_block
-from prompt_test_support import run
+from support.scenario import run
 
 LOG = logging.getLogger("kindbreak.test")
 HEART = load_builtin().get("touch-hand-on-heart")

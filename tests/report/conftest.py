@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from .builder import Built, build_store
+from support.report_store import Built, build_store
 
 
 @pytest.fixture(scope="session")

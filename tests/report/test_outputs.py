@@ -27,8 +27,8 @@ from kindbreak.report.html import render_html, write_html
 from kindbreak.report.model import EMPTY_MESSAGE, build_report
 from kindbreak.report.terminal import render
 from kindbreak.store.db import Store
-
-from .builder import Built
+from support.data import REPO
+from support.report_store import Built
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -166,7 +166,7 @@ def test_report_and_import_commands(
     data = str(store_copy.parent)
     code, out, _ = _run(["report", "--data-dir", data, "--since", "2026-03-03"], capsys)
     assert code == 0 and "Tue 3 Mar" in out and "Mon 2 Mar" not in out
-    from .fit_writer import fit_file
+    from support.fit_writer import fit_file
 
     fit = tmp_path / "watch.fit"
     fit.write_bytes(fit_file([850 + (i % 7) * 10 for i in range(400)]))
@@ -190,5 +190,5 @@ def test_commands_module_imports_nothing_heavy() -> None:
         " if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)

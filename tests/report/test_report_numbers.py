@@ -15,8 +15,7 @@ from kindbreak.report.model import build_report, choose_period, sparkline
 from kindbreak.report.terminal import render
 from kindbreak.signal.score import Band
 from kindbreak.store.db import Store
-
-from .builder import DAY1, DAY2, PLAN, Built
+from support.report_store import DAY1, DAY2, PLAN, Built
 
 STEP_S = 30.0
 

@@ -17,9 +17,7 @@ from kindbreak.paths import default_paths
 from kindbreak.service.launchd import LABEL, render_plist
 from kindbreak.service.spec import MONITOR_ARGS, service_spec
 from kindbreak.service.systemd import read_exec_start
-
-from .conftest import STRAP_NAME, remember_strap
-from .test_systemd_unit import parse_unit
+from support.service import STRAP_NAME, parse_unit, remember_strap
 
 RUNNING = """\
 LoadState=loaded

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dbus_support import require_or_skip
 from kindbreak.paths import Paths
 from kindbreak.service.spec import MONITOR_ARGS, service_spec
 from kindbreak.service.systemd import (
@@ -25,23 +24,8 @@ from kindbreak.service.systemd import (
     render_unit,
     split_exec,
 )
-
-
-def parse_unit(text: str) -> dict[str, dict[str, list[str]]]:
-    """A unit file as systemd reads it: sections of ``key=value`` (keys may repeat)."""
-    sections: dict[str, dict[str, list[str]]] = {}
-    current: dict[str, list[str]] | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = sections.setdefault(line[1:-1], {})
-            continue
-        key, sep, value = line.partition("=")
-        assert sep and current is not None, f"not a unit line: {raw!r}"
-        current.setdefault(key.strip(), []).append(value.strip())
-    return sections
+from support.dbus import require_or_skip
+from support.service import parse_unit
 
 
 def paths(tmp_path: Path) -> Paths:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bundled_data import KUBIOS_RR
 from kindbreak.signal.artifacts import BeatKind, Correction, classify_beats, correct_rr
 from kindbreak.signal.hrv import compute_markers
+from support.data import KUBIOS_RR
 
 
 def clean_series(seed: int, n: int = 400) -> np.ndarray:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bundled_data import KUBIOS_RR
 from kindbreak.signal.hrv import compute_markers
+from support.data import KUBIOS_RR
 
 KUBIOS = {
     "mean_rr_ms": 707.5437,

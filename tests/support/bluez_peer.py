@@ -37,6 +37,8 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_property, method
 
+from support.dbus import PeerLoop
+
 BUS_NAME = "org.bluez"
 ADAPTER_PATH = "/org/bluez/hci0"
 KINDS = ("strap", "hr-only", "other")
@@ -536,3 +538,36 @@ class BlueZ:
         if peer.device is not None:
             self.bus.unexport(peer.path, peer.device)
             peer.device = None
+
+
+class BlueZPeer:
+    """The test's handle on the peer: each call runs on the peer's loop and returns its answer."""
+
+    def __init__(self, loop: PeerLoop, radio: BlueZ) -> None:
+        self._loop = loop
+        self._radio = radio
+
+    def add_device(self, address: str, name: str, kind: str = "strap", **options: int) -> str:
+        return self._loop.call(lambda: self._radio.add_device(address, name, kind, **options))
+
+    def notify(self, address: str, payload: bytes) -> bool:
+        return self._loop.call(self._radio.notify, address, payload)
+
+    def drop_link(self, address: str) -> None:
+        self._loop.call(self._radio.drop_link, address)
+
+    def set_silent(self, address: str, silent: bool) -> None:
+        self._loop.call(self._radio.set_silent, address, silent)
+
+    def set_in_range(self, address: str, in_range: bool) -> None:
+        self._loop.call(self._radio.set_in_range, address, in_range)
+
+    def set_powered(self, powered: bool) -> None:
+        self._loop.call(self._radio.set_powered, powered)
+
+    def reset(self) -> None:
+        self._loop.call(self._radio.reset)
+
+    def stats(self, address: str) -> dict[str, int | bool]:
+        """connects, adverts (counts); connected, notifying (flags)."""
+        return self._loop.call(self._radio.stats, address)

@@ -1,18 +1,14 @@
-"""Fixtures for the practice-loop tests: a store, settings, a virtual clock, a fake notifier.
-The real D-Bus notification server (``notification_server``) comes from ``tests/conftest.py``."""
+"""A prompt sink on a store with a fake notifier, the settings the prompt tests use (Berlin time),
+and scored windows to put in the log."""
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 from datetime import datetime
 from io import StringIO
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from kindbreak.clock import VirtualClock
 from kindbreak.config import PromptSettings, Settings
@@ -70,18 +66,6 @@ class FakeNotifier:
 
     async def aclose(self) -> None:
         return None
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> Paths:
-    return Paths(data_dir=tmp_path / "data", config_dir=tmp_path / "config", state_dir=tmp_path)
-
-
-@pytest.fixture
-def store(paths: Paths) -> Iterator[Store]:
-    s = Store(paths.db)
-    yield s
-    s.close()
 
 
 def make_sink(

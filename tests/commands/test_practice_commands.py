@@ -20,8 +20,7 @@ from kindbreak.paths import Paths
 from kindbreak.prompts.pause import read_pause
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.store.db import Store
-
-from .conftest import make_settings, make_sink, scored_window
+from support.sinks import make_settings, make_sink, scored_window
 
 
 def cli(paths: Paths, *args: str) -> int:

@@ -13,8 +13,7 @@ from kindbreak.cli import main
 from kindbreak.commands import import_
 from kindbreak.commands.context import Context
 from kindbreak.commands.output import Output
-
-from .fit_writer import fit_file
+from support.fit_writer import fit_file
 
 
 def _rr(n: int, base: int) -> list[int]:

@@ -6,8 +6,9 @@ import sqlite3
 from pathlib import Path
 
 from kindbreak.cli import main
+from support.data import FIXTURES
 
-SHORT = Path(__file__).resolve().parents[2] / "fixtures" / "short.jsonl"
+SHORT = FIXTURES / "short.jsonl"
 
 
 def _replay(data_dir: Path) -> int:

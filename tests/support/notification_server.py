@@ -9,7 +9,7 @@ lets the server press one button on every notification that offers it (``press``
 person would, after the client has taken the notification's id.
 
 :class:`NotificationServer` is the tests' handle from their own thread: the server lives on a
-:class:`~dbus_support.PeerLoop`, on a bus connection of its own.
+:class:`~support.dbus.PeerLoop`, on a bus connection of its own.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dbus_fast import Message, MessageType
 from dbus_fast.aio import MessageBus
 from dbus_fast.service import ServiceInterface, method, signal
 
-from dbus_support import PeerLoop
+from support.dbus import PeerLoop
 
 BUS_NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"

@@ -9,10 +9,9 @@ from kindbreak.app import make_notifier
 from kindbreak.clock import VirtualClock
 from kindbreak.paths import Paths
 from kindbreak.store.db import Store
-from notification_server import NotificationServer
-from prompt_test_support import run
-
-from .conftest import local_wall, make_settings, make_sink
+from support.notification_server import NotificationServer
+from support.scenario import run
+from support.sinks import local_wall, make_settings, make_sink
 
 
 async def _until(predicate: object, what: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -13,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bundled_data import REPO
+from kindbreak.store.db import Store
+from support.data import REPO
 
-FIXTURES = REPO / "fixtures"
-WORKDAY = REPO / "src" / "kindbreak" / "data" / "workday.jsonl"
 """The demo's recording (64 minutes), shipped inside the package."""
 IS_ROOT = os.geteuid() == 0
 ON_CI = os.environ.get("CI") == "true"
@@ -133,3 +133,34 @@ def one_line_error(
     after = lines[lines.index(first) + 1 :]
     assert len(after) <= 1 and all(a.startswith("  hint: ") for a in after), err
     return first, after[0][len("  hint: ") :] if after else ""
+
+
+# -- a small log to break --------------------------------------------------------------------
+
+T0 = 1_772_441_700.0
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def small_log(data: Path, *, beats: int = 40, prompt_wall: float = T0 + 20.0) -> Path:
+    """A log with one session of beats and one prompt, as a monitor leaves it."""
+    db = data / "kindbreak.sqlite3"
+    with Store(db) as store:
+        sid = store.start_session(started_wall=T0, source="ble", device_name="Polar H10")
+        store.add_beats(sid, [(0.8 * (i + 1), 800.0 + i % 7, False) for i in range(beats)])
+        store.add_prompt(
+            session_id=sid,
+            wall=prompt_wall,
+            t_s=20.0,
+            prompt_id="breath-1",
+            kind="breath",
+            title="A slow breath",
+            trigger="stress",
+            notifier="terminal",
+            score=80.0,
+            shown=True,
+        )
+        store.end_session(sid, T0 + 40.0)
+    return db

@@ -18,8 +18,7 @@ from kindbreak.paths import Paths
 from kindbreak.prompts.pause import PauseState, write_pause
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.store.db import Store
-
-from .conftest import ZONE, FakeNotifier, local_wall, make_settings, make_sink, scored_window
+from support.sinks import ZONE, FakeNotifier, local_wall, make_settings, make_sink, scored_window
 
 START = "08:00"
 

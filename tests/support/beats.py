@@ -1,11 +1,6 @@
-"""Helpers shared by the core tests."""
+"""Synthetic beats, and the ~1 s notifications a strap would send for them."""
 
 from __future__ import annotations
-
-import os
-
-# Re-exported for the core tests.
-from bundled_data import KUBIOS_RR, REPO
 
 # -- synthetic beats and recordings -------------------------------------------------------------
 
@@ -76,40 +71,3 @@ STRESS_START_S = 480.0
 # Importing NeuroKit2 takes about five seconds, as long as the rest of the suite. The reference
 # values are therefore computed in a child interpreter started when collection ends (see
 # conftest.py), on the other core, while the other tests run; the comparison test runs last.
-
-NEUROKIT_CHILD = """
-import json, sys
-import numpy as np
-from kindbreak.signal.hrv import neurokit_markers
-series = json.loads(sys.argv[1])
-json.dump({k: neurokit_markers(np.asarray(v, dtype=float)).as_dict() for k, v in series.items()},
-          sys.stdout)
-"""
-
-
-def neurokit_series() -> dict[str, list[float]]:
-    """The series compared with NeuroKit2: the Kubios sample and a seeded synthetic one (600
-    beats around 850 ms with a slow oscillation)."""
-    import math
-    import random
-
-    rng = random.Random(2024)
-    out = {"synthetic": [rng.gauss(850.0, 45.0) + 30.0 * math.sin(i / 4.0) for i in range(600)]}
-    out["kubios"] = [float(x) for x in KUBIOS_RR.read_text().split()]
-    return out
-
-
-def start_neurokit_child():
-    import json
-    import subprocess
-    import sys
-
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    return subprocess.Popen(
-        [sys.executable, "-c", NEUROKIT_CHILD, json.dumps(neurokit_series())],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )

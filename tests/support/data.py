@@ -1,4 +1,5 @@
-"""The data the tests carry in ``tests/data/`` (sources and licences: ``tests/data/README.md``).
+"""Where the tests find their data: what they carry in ``tests/data/`` (sources and licences:
+``tests/data/README.md``), the recorded fixtures in ``fixtures/`` and the bundled workday.
 
 Nothing in the test suite reads ``../shared``: a fresh clone with nothing beside it runs every
 test. (``benchmarks/`` may read the whole Stress-Predict set there.)
@@ -8,8 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
+FIXTURES = REPO / "fixtures"
+"""The recordings built by ``fixtures/make_fixtures.py`` (short, contact loss, HR-only)."""
+WORKDAY = REPO / "src" / "kindbreak" / "data" / "workday.jsonl"
+"""The 64-minute workday ``kindbreak demo`` replays (package data)."""
 
 KUBIOS_RR = DATA / "kubios-sample" / "rr_ms.txt"
 """A 5-minute RR series (ms, one per line) that Kubios HRV Standard 3.1 analysed."""

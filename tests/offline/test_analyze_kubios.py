@@ -12,15 +12,9 @@ import pytest
 from kindbreak.cli import main
 from kindbreak.devices.recording import RecordingHeader, RecordingWriter
 from kindbreak.stream import DeviceInfo
-
-from .support import (
-    CALM_THEN_STRESS,
-    KUBIOS_RR,
-    STRESS_START_S,
-    neurokit_series,
-    notifications_from_rr,
-    synthetic_rr,
-)
+from support.beats import CALM_THEN_STRESS, STRESS_START_S, notifications_from_rr, synthetic_rr
+from support.data import KUBIOS_RR
+from support.neurokit import neurokit_series
 
 # Kubios HRV Standard 3.1 on tests/data/kubios-sample (artifact correction: none).
 KUBIOS = {

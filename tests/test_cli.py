@@ -11,8 +11,7 @@ import pytest
 
 import kindbreak
 from kindbreak.cli import build_parser, main
-
-from .support import REPO
+from support.data import REPO
 
 HEAVY = ("numpy", "scipy", "pandas", "neurokit2", "matplotlib")
 

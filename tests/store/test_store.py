@@ -17,8 +17,7 @@ import pytest
 from kindbreak.errors import StoreError
 from kindbreak.store.db import Store
 from kindbreak.store.schema import SCHEMA_VERSION
-
-from .support import REPO
+from support.data import REPO
 
 
 def mode(path: Path) -> int:

@@ -13,8 +13,7 @@ import pytest
 from kindbreak.cli import main
 from kindbreak.devices.rrfile import read_rr_file
 from kindbreak.errors import InputFileError
-
-from .support import REPO
+from support.data import REPO
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:

@@ -1,39 +1,14 @@
-"""Shared fixtures of the core tests: a private home for every test, the process umask, and
-the NeuroKit2 reference computed in a child interpreter while the suite runs."""
+"""The NeuroKit2 reference of the marker tests, computed in a child interpreter while the suite
+runs; the tests that compare with it run last."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from .support import start_neurokit_child
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    """Keep the CLI away from the real user's config, data and state, and restore the umask
-    (``kindbreak.cli.main`` sets 077 for the whole process)."""
-    home = tmp_path_factory.mktemp("home")
-    for var, sub in [
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_STATE_HOME", "state"),
-        ("KINDBREAK_CONFIG_DIR", "config/kindbreak"),
-    ]:
-        monkeypatch.setenv(var, str(home / sub))
-    old = os.umask(0o022)
-    try:
-        yield home
-    finally:
-        os.umask(old)
-
+from support.neurokit import start_neurokit_child
 
 # -- the NeuroKit2 reference, computed beside the suite --------------------------------------------
 
@@ -68,7 +43,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def neurokit_reference(request: pytest.FixtureRequest) -> dict[str, dict[str, float]]:
-    """NeuroKit2's markers of :func:`support.neurokit_series`, by series name."""
+    """NeuroKit2's markers of :func:`support.neurokit.neurokit_series`, by series name."""
     proc = request.config.stash.get(NEUROKIT_CHILD, None)
     if proc is None:  # the hook did not run (e.g. a plugin reordered collection)
         proc = start_neurokit_child()

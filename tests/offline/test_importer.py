@@ -16,9 +16,8 @@ from kindbreak.errors import InputFileError
 from kindbreak.offline.analysis import analyze_file
 from kindbreak.offline.importer import file_key, import_file
 from kindbreak.store.db import Store
-
-from .builder import DAY1, write_recording
-from .fit_writer import fit_crc, fit_file
+from support.fit_writer import fit_crc, fit_file
+from support.report_store import DAY1, write_recording
 
 CREATED = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 

@@ -18,8 +18,8 @@ from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.signal.notes import NoteKind
 from kindbreak.signal.pipeline import Pipeline, Quality, WindowResult
 from kindbreak.stream import DeviceInfo, LinkState, Notification, StateEvent, encode_measurement
-
-from .support import CALM_THEN_STRESS, REPO, STRESS_START_S, notifications_from_rr, synthetic_rr
+from support.beats import CALM_THEN_STRESS, STRESS_START_S, notifications_from_rr, synthetic_rr
+from support.data import REPO
 
 HR_ONLY_NOTE = "without beat-to-beat"
 
