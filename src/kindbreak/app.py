@@ -51,25 +51,6 @@ def make_replay(path: Path, speed: float) -> tuple[HeartRateSource, VirtualClock
     return ReplaySource(path, clock), clock
 
 
-def recording_duration_s(path: Path) -> float:
-    """Time of the last item of a recording (reads only the file's tail)."""
-    import json
-
-    with path.open("rb") as fh:
-        fh.seek(0, 2)
-        size = fh.tell()
-        fh.seek(max(0, size - 4096))
-        lines = [ln for ln in fh.read().splitlines() if ln.strip()]
-    for line in reversed(lines):
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("t"), int | float):
-            return float(obj["t"])
-    return 0.0
-
-
 async def make_notifier(
     kind: str, stream: TextIO, on_action: Callable[[str, str], None] | None = None
 ) -> Notifier:

@@ -32,6 +32,7 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
 
     from kindbreak import app
     from kindbreak.clock import local_zone
+    from kindbreak.devices.recording import recording_duration_s
     from kindbreak.live.summary import session_summary
     from kindbreak.paths import Paths, ensure_private_dir
 
@@ -55,7 +56,7 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
             notifier_kind=notifier or settings.prompts.notifier,
             quiet=quiet,
             duration_s=None,
-            total_s=app.recording_duration_s(recording),
+            total_s=recording_duration_s(recording),
             stream=out.err,
             seed=DEMO_SEED,
         )

@@ -29,6 +29,7 @@ def run(
 
     from kindbreak import app
     from kindbreak.clock import local_zone
+    from kindbreak.devices.recording import recording_duration_s
     from kindbreak.live.summary import session_summary
     from kindbreak.paths import ensure_private_dir
 
@@ -47,7 +48,7 @@ def run(
     if replay is not None:
         source, clock = app.make_replay(replay, speed)
         kind = "replay"
-        total = app.recording_duration_s(replay)
+        total = recording_duration_s(replay)
     elif simulate:
         source, clock = app.make_simulator(speed, duration_s)
         kind = "simulator"

@@ -258,3 +258,20 @@ class RecordingWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def recording_duration_s(path: Path) -> float:
+    """Time of the last item of a recording (reads only the file's tail)."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 4096))
+        lines = [ln for ln in fh.read().splitlines() if ln.strip()]
+    for line in reversed(lines):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("t"), int | float):
+            return float(obj["t"])
+    return 0.0
