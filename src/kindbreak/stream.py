@@ -58,6 +58,9 @@ class StateEvent:
     t_s: float
     state: LinkState
     detail: str = ""
+    attempt: int = 0
+    """Which look for the device this is (1, 2, ... while connecting or reconnecting with
+    backoff); 0 for every other event. Not kept in recordings."""
 
 
 SourceItem = Notification | StateEvent

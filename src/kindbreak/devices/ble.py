@@ -195,7 +195,9 @@ class BleSource:
         while not self._closed.is_set():
             delay_s = self._backoff.delay_s(attempt, self._rng)
             detail = f"attempt {attempt + 1} in {delay_s:.1f} s"
-            event = self._event(state, f"{detail} ({last_error})" if last_error else detail)
+            event = self._event(
+                state, f"{detail} ({last_error})" if last_error else detail, attempt + 1
+            )
             yield event
             # Counted from the event's stamp, so "attempt 2 in 2.0 s" means at t + 2.0.
             wait_s = event.t_s + delay_s - self._clock.monotonic()
@@ -356,5 +358,5 @@ class BleSource:
             yield item
         yield self._event(LinkState.STOPPED, "stopped")
 
-    def _event(self, state: LinkState, detail: str) -> StateEvent:
-        return StateEvent(self._clock.monotonic(), state, detail)
+    def _event(self, state: LinkState, detail: str, attempt: int = 0) -> StateEvent:
+        return StateEvent(self._clock.monotonic(), state, detail, attempt)

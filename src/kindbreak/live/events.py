@@ -27,6 +27,14 @@ class LinkChanged:
     detail: str
     device: DeviceInfo
     """What the source knows of the device now (name, address, battery once connected)."""
+    attempt: int = 0
+    """Which look for the device (1, 2, ...) while it is (re)connecting with backoff."""
+
+    @property
+    def repeated(self) -> bool:
+        """A second or later look for the device: the state has not changed, so it is not
+        worth a line of its own (a strap away all afternoon would fill the log)."""
+        return self.attempt >= 2
 
 
 @dataclass(frozen=True, slots=True)

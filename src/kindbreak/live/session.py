@@ -70,7 +70,9 @@ class Session:
         async for item in self.source.stream():
             self.last_t_s = item.t_s
             if isinstance(item, StateEvent):
-                await self._emit(LinkChanged(item.t_s, item.state, item.detail, self.source.info))
+                await self._emit(
+                    LinkChanged(item.t_s, item.state, item.detail, self.source.info, item.attempt)
+                )
                 if item.state is LinkState.STOPPED:
                     await self._emit(TimeAdvanced(item.t_s))
                     break

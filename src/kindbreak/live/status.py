@@ -79,7 +79,7 @@ class StatusLine(Sink):
                 if state is LinkState.CONNECTED:
                     self.device = device.name
                     self.battery_pct = device.battery_pct
-                if detail:
+                if detail and not event.repeated:  # the line itself shows the state
                     self.say(f"kindbreak: {state.value}: {detail}")
             case HeartRateMeasured(t_s=t_s, measurement=m):
                 self.t_s = t_s
