@@ -36,7 +36,7 @@ class StatusLine(Sink):
     terminal (a log, a pipe) a plain line is written every ``pipe_interval_s`` instead.
     ``real_now`` is the real-time clock used only for that throttling; ``clock`` the session's,
     for the redraws (none: no redraws of its own). ``next_prompt_source`` says when the next
-    prompt may come (read after each item and on each scheduler tick).
+    prompt may come (read when the line is drawn and on each scheduler tick).
     """
 
     def __init__(
@@ -99,7 +99,6 @@ class StatusLine(Sink):
                 self.window = w
             case TimeAdvanced(t_s=t_s):
                 self.t_s = t_s
-                self.update_next_prompt()
 
     def update_next_prompt(self) -> None:
         if self.next_prompt_source is not None:
@@ -154,6 +153,7 @@ class StatusLine(Sink):
             if self._last_shown is not None and now - self._last_shown < self._interval_s:
                 return
             self._last_shown = now
+        self.update_next_prompt()  # when drawn, not after every item (a week replays 32,000)
         line = self.render()
         if not self._tty:
             self.stream.write(line + "\n")
