@@ -249,10 +249,22 @@ class FallbackNotifier:
                 self._log.debug("closing the %s notifier failed: %s", primary.name, exc)
         return await self._terminal.send(prompt, subtitle=subtitle)
 
+    async def withdraw(self, prompt_id: str) -> None:
+        """Take a prompt's notification off the screen, where the backend can."""
+        await withdraw(self.active, prompt_id)
+
     async def aclose(self) -> None:
         if self._primary is not None:
             await self._primary.aclose()
         await self._terminal.aclose()
+
+
+async def withdraw(notifier: Notifier, prompt_id: str) -> None:
+    """Take a prompt's notification off the screen (answered by other means), if the backend
+    can; the terminal and plyer cannot and need not."""
+    take_back = getattr(notifier, "withdraw", None)
+    if take_back is not None:
+        await take_back(prompt_id)
 
 
 async def make_notifier(
@@ -333,4 +345,5 @@ __all__ = [
     "make_notifier",
     "notification_server_available",
     "probe_notification_server",
+    "withdraw",
 ]

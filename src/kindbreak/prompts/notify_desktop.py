@@ -88,6 +88,8 @@ class DesktopNotifier:
         self._timeout_s = timeout_s
         self._probe = probe
         self._dn: Any = None
+        self._shown: dict[str, str] = {}
+        """The server's identifier of the latest notification of each prompt id."""
         self.last_error = ""
 
     def _emit(self, prompt_id: str, action: str) -> None:
@@ -140,7 +142,7 @@ class DesktopNotifier:
         dn_logger = logging.getLogger(_DN_SEND_LOGGER)
         dn_logger.addFilter(capture)
         try:
-            await dn.send(
+            identifier = await dn.send(
                 title=prompt.title,
                 message=message_text(prompt, subtitle),
                 urgency=Urgency.Normal,
@@ -157,7 +159,18 @@ class DesktopNotifier:
             self.last_error = capture.reason or "the notification server did not take it"
             return False
         self.last_error = ""
+        self._shown[prompt.id] = str(identifier)
         return True
+
+    async def withdraw(self, prompt_id: str) -> None:
+        """Take the prompt's notification off the screen (it was answered elsewhere)."""
+        identifier = self._shown.pop(prompt_id, None)
+        if identifier is None or self._dn is None:
+            return
+        try:
+            await self._dn.clear(identifier)
+        except Exception as exc:  # the server may have closed it already
+            self._log.debug("closing notification %s: %s", identifier, exc)
 
     async def aclose(self) -> None:
         dn, self._dn = self._dn, None
