@@ -17,6 +17,7 @@ from kindbreak.report.effects import (
     FLOOR_WEIGHT,
     Effect,
     Response,
+    describe,
     diff_effect,
     kind_effects,
     kind_weights,
@@ -138,3 +139,34 @@ def test_responses_use_the_5_minutes_before_and_10_after() -> None:
     lone = PracticeRec(2, None, 50_000.0, "done", "body", "", None, None, None)
     _, miss_b, _ = responses(wins, [], [lone])
     assert miss_b == 1
+
+
+def test_simulated_breaks_are_named_and_never_said_to_have_helped() -> None:
+    """``demo --week``: a simulated person's breaks on recorded beats cannot have helped, even
+    when the recordings happen to carry a clear difference."""
+    from kindbreak.report.effects import help_summary
+
+    wins = [_win(float(t), 80.0 if t % 3600 < 1800 else 30.0) for t in range(600, 36_000, 30)]
+    prompts, practices = [], []
+    for k in range(8):
+        wall = 1500.0 + 3600.0 * k  # a prompt just before stress falls (breaks) or while high
+        done = k % 2 == 0
+        anchor = wall if done else wall - 900.0
+        prompts.append(
+            PromptRec(k + 1, 1, anchor, f"p{k}", "breath", "t", "stress", 80.0, True, None)
+        )
+        if done:
+            practices.append(
+                PracticeRec(k, k + 1, anchor + 60, "done", "breath", "", None, None, anchor, True)
+            )
+    real = [
+        PracticeRec(p.id, p.prompt_row_id, p.wall, p.outcome, p.kind, "", None, None, p.prompt_wall)
+        for p in practices
+    ]
+    simulated = describe(help_summary(wins, prompts, practices))
+    own = describe(help_summary(wins, prompts, real))
+    assert own[0].startswith("After the 4 breaks you took, your stress score fell")
+    assert "The interval is above zero: the breaks measurably helped." in own
+    assert simulated[0].startswith("After the 4 breaks the simulated person took, the stress")
+    assert not any("measurably helped" in line for line in simulated)
+    assert any("not an effect of the breaks" in line for line in simulated)

@@ -75,6 +75,32 @@ def test_existing_file_keeps_private_mode_after_reopen(tmp_path: Path) -> None:
     assert mode(path) == 0o600
 
 
+def test_a_version_1_log_is_migrated_forward_keeping_its_practices(tmp_path: Path) -> None:
+    """Schema 2 marks answers a simulated person gave (``demo --week``); every practice of an
+    older log was the person's own, and an old log opened read-only is brought forward too."""
+    from kindbreak.store import queries as q
+    from kindbreak.store.schema import MIGRATIONS
+
+    path = tmp_path / "kindbreak.sqlite3"
+    with closing(sqlite3.connect(path)) as conn:
+        for statement in MIGRATIONS[1]:
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO practices(wall, outcome, kind, note) VALUES (100.0, 'done', 'breath', '')"
+        )
+        conn.execute("PRAGMA user_version=1")
+        conn.commit()
+    with Store(path, readonly=True) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 2
+        assert [(r.outcome, r.simulated) for r in q.practices(store)] == [("done", False)]
+    with Store(path) as store:
+        store.add_practice(wall=200.0, outcome="skipped", kind="touch", simulated=True)
+        assert [(r.outcome, r.simulated) for r in q.practices(store)] == [
+            ("done", False),
+            ("skipped", True),
+        ]
+
+
 def test_newer_schema_is_refused_and_untouched(tmp_path: Path) -> None:
     path = tmp_path / "kindbreak.sqlite3"
     Store(path).close()

@@ -55,8 +55,9 @@ class ActionRecorder:
     def remember(self, sent: SentPrompt) -> None:
         self._by_prompt_id[sent.prompt_id] = sent
 
-    def on_action(self, prompt_id: str, action: str) -> int | None:
-        """Record the action; returns the practice row id, or None when there was nothing to do."""
+    def on_action(self, prompt_id: str, action: str, *, simulated: bool = False) -> int | None:
+        """Record the action; returns the practice row id, or None when there was nothing to do.
+        ``simulated``: pressed by a stand-in for the person (``kindbreak demo --week``)."""
         outcome = OUTCOME_FOR_ACTION.get(action)
         sent = self._by_prompt_id.get(prompt_id)
         if outcome is None or sent is None:
@@ -78,6 +79,7 @@ class ActionRecorder:
             prompt_row_id=sent.row_id,
             kind=sent.kind,
             score=self._score(),
+            simulated=simulated,
         )
         self.recorded.append((row, outcome))
         message = {

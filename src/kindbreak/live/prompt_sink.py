@@ -171,11 +171,12 @@ class PromptSink(Sink):
         self._snoozed_until = until
         return f"no prompts until {until.astimezone(self.zone):%H:%M}"
 
-    def on_action(self, prompt_id: str, action: str) -> None:
-        """A notification button: "done", "snooze" or "dismiss" (see kindbreak.live.actions)."""
+    def on_action(self, prompt_id: str, action: str, *, simulated: bool = False) -> None:
+        """A notification button: "done", "snooze" or "dismiss" (see kindbreak.live.actions);
+        ``simulated`` when a stand-in for the person pressed it (``kindbreak demo --week``)."""
         from kindbreak.report.effects import learned_kind_weights
 
-        if self.actions.on_action(prompt_id, action) is not None:
+        if self.actions.on_action(prompt_id, action, simulated=simulated) is not None:
             self.kind_weights = learned_kind_weights(self.store)
 
     # -- prompts -----------------------------------------------------------------------------

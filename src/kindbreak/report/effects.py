@@ -56,6 +56,8 @@ class Response:
     rmssd_after: float | None
     prompt_row_id: int | None = None
     practice_id: int | None = None
+    simulated: bool = False
+    """The answer came from a simulated person (``kindbreak demo --week``)."""
 
     @property
     def score_drop(self) -> float:
@@ -104,6 +106,12 @@ class HelpSummary:
     def enough(self) -> bool:
         return self.score.enough
 
+    @property
+    def simulated(self) -> bool:
+        """Every break here was taken by a simulated person (``kindbreak demo --week``)."""
+        breaks = [r for r in self.responses if r.group == "break"]
+        return bool(breaks) and all(r.simulated for r in breaks)
+
 
 # -- before / after ------------------------------------------------------------------------------
 
@@ -150,6 +158,7 @@ def responses(
         for p in practice_recs
         if p.outcome == "done" and p.prompt_row_id is not None
     }
+    by_simulation = {p.prompt_row_id for p in practice_recs if p.simulated}
     out: list[Response] = []
     missing_breaks = missing_ignored = 0
     for q in practice_recs:
@@ -160,7 +169,9 @@ def responses(
         if got is None:
             missing_breaks += 1
             continue
-        out.append(Response("break", q.kind or "other", anchor, *got, q.prompt_row_id, q.id))
+        out.append(
+            Response("break", q.kind or "other", anchor, *got, q.prompt_row_id, q.id, q.simulated)
+        )
     for p in prompt_recs:
         if p.id in done_prompts or p.outcome == "done" or not p.shown:
             continue
@@ -168,7 +179,7 @@ def responses(
         if got is None:
             missing_ignored += 1
             continue
-        out.append(Response("ignored", p.kind, p.wall, *got, p.id, None))
+        out.append(Response("ignored", p.kind, p.wall, *got, p.id, None, p.id in by_simulation))
     out.sort(key=lambda r: r.anchor_wall)
     return out, missing_breaks, missing_ignored
 
@@ -363,24 +374,37 @@ def describe(h: HelpSummary) -> list[str]:
             f"data around them; at least {MIN_N} of each are needed to compare."
         )
         if s.n and math.isfinite(s.treated_mean):
+            your = "the" if h.simulated else "your"
             lines.append(
-                f"So far your stress {_change(s.treated_mean, 'points')} on average in the 10 "
+                f"So far {your} stress {_change(s.treated_mean, 'points')} on average in the 10 "
                 "minutes after a break (against the 5 minutes before)."
             )
         return lines
     direction = "more" if s.mean_drop >= 0 else "less"
+    # Breaks a simulated person took on recorded beats are not the person's, nor can they
+    # have changed the beats: say whose they were, and what an interval above zero means then.
+    took, let, your = (
+        ("the simulated person took", "it let pass", "the")
+        if h.simulated
+        else ("you took", "you let pass", "your")
+    )
     lines.append(
-        f"After the {breaks} you took, your stress score fell {abs(s.mean_drop):.1f} points "
-        f"{direction} than after the {ignored} you let pass, a difference of "
+        f"After the {breaks} {took}, {your} stress score fell {abs(s.mean_drop):.1f} points "
+        f"{direction} than after the {ignored} {let}, a difference of "
         f"{s.mean_drop:+.1f} points "
         f"(95 % interval {s.ci_low:+.1f} to {s.ci_high:+.1f} points)."
     )
     lines.append(
-        f"On average your stress {_change(s.treated_mean, 'points')} in the 10 minutes after "
+        f"On average {your} stress {_change(s.treated_mean, 'points')} in the 10 minutes after "
         f"a break and {_change(s.control_mean, 'points')} after a prompt let pass "
         "(against the 5 minutes before)."
     )
-    if s.clear and s.mean_drop > 0:
+    if s.clear and h.simulated:
+        lines.append(
+            "The interval excludes zero, but the answers were simulated on recorded beats: "
+            "that is what the recordings happen to carry, not an effect of the breaks."
+        )
+    elif s.clear and s.mean_drop > 0:
         lines.append("The interval is above zero: the breaks measurably helped.")
     elif s.clear:
         lines.append("The interval is below zero: after breaks stress fell less than without.")

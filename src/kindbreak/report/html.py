@@ -23,6 +23,8 @@ from kindbreak.report.model import (
     DaySummary,
     Report,
     empty_period_message,
+    provenance,
+    simulated_effect_note,
 )
 from kindbreak.signal.score import Band
 
@@ -66,6 +68,8 @@ figure { margin: 6px 0 18px; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e5e5e0; background: #fff; }
 .finding { background: #fff; border-left: 4px solid #5aa9e6; padding: 10px 16px; }
 .finding p { margin: 6px 0; }
+.notice { background: #fff8e6; border-left: 4px solid #f2b134; padding: 8px 16px; }
+.notice p { margin: 6px 0; }
 .note { color: #666; font-size: 0.9rem; }
 footer { margin-top: 3em; color: #777; font-size: 0.85rem; }
 """
@@ -144,7 +148,17 @@ def timeline_figure(day: DaySummary, report: Report) -> Any:
     ]
     if done:
         handles.append(
-            Line2D([], [], color="#2e7d32", marker="^", ls="none", ms=9, label="break logged")
+            Line2D(
+                [],
+                [],
+                color="#2e7d32",
+                marker="^",
+                ls="none",
+                ms=9,
+                label="break logged (simulated)"
+                if all(q.simulated for q in done)
+                else "break logged",
+            )
         )
     if handles:
         fig.legend(handles=handles, loc="outside lower center", fontsize=9, frameon=False, ncols=5)
@@ -154,8 +168,11 @@ def timeline_figure(day: DaySummary, report: Report) -> Any:
     return fig
 
 
-def _effect_panel(ax: Any, resp: Sequence[Response], attr: str, eff: Effect, unit: str) -> None:
-    groups = [("break", "after a break", "#2e7d32"), ("ignored", "prompt let pass", "#8d8d8d")]
+def _effect_panel(
+    ax: Any, resp: Sequence[Response], attr: str, eff: Effect, unit: str, simulated: bool
+) -> None:
+    after = "after a simulated break" if simulated else "after a break"
+    groups = [("break", after, "#2e7d32"), ("ignored", "prompt let pass", "#8d8d8d")]
     for i, (g, _, color) in enumerate(groups):
         vals = [v for r in resp if r.group == g and (v := getattr(r, attr)) is not None]
         if not vals:
@@ -181,9 +198,9 @@ def help_figure(h: HelpSummary) -> Any:
 
     fig = Figure(figsize=(11.0, 3.8), layout="constrained")
     a, b = fig.subplots(1, 2)
-    _effect_panel(a, h.responses, "score_drop", h.score, "points")
+    _effect_panel(a, h.responses, "score_drop", h.score, "points", h.simulated)
     a.set_ylabel("fall in stress score\n(5 min before − 10 min after)")
-    _effect_panel(b, h.responses, "rmssd_rise", h.rmssd, "ms")
+    _effect_panel(b, h.responses, "rmssd_rise", h.rmssd, "ms", h.simulated)
     b.set_ylabel("rise in RMSSD (ms)\n(10 min after − 5 min before)")
     return fig
 
@@ -271,7 +288,8 @@ def _responses_table(h: HelpSummary, report: Report) -> str:
         rr = r.rmssd_rise
         rows.append(
             f"<tr><td>{escape(_dt(r.anchor_wall, report).strftime('%a %d %b %H:%M'))}</td>"
-            f'<td class="l">{"break" if r.group == "break" else "let pass"}</td>'
+            f'<td class="l">{"break" if r.group == "break" else "let pass"}'
+            f"{' (simulated answer)' if r.simulated else ''}</td>"
             f'<td class="l">{escape(r.kind)}</td>'
             f"<td>{r.score_before:.0f}</td><td>{r.score_after:.0f}</td>"
             f"<td>{_f(r.score_drop)}</td><td>{'-' if rr is None else _f(rr)}</td></tr>"
@@ -311,11 +329,18 @@ def render_html(report: Report) -> str:
             f"{len(report.days)} day{'s' if len(report.days) != 1 else ''} with data. "
             "Everything here comes from your own log on this computer.</p>"
         )
+        notice = provenance(report)
+        if notice:
+            parts.append('<div class="notice">')
+            parts.extend(f"<p>{_code(escape(line))}</p>" for line in notice)
+            parts.append("</div>")
         parts.append("<h2>Day by day</h2>")
         parts.append(_day_table(report))
         parts.append("<h2>Did the breaks help?</h2>")
         parts.append('<div class="finding">')
         parts.extend(f"<p>{escape(line)}</p>" for line in describe(report.help))
+        if report.simulated_answers:
+            parts.append(f"<p><strong>{escape(simulated_effect_note(report))}</strong></p>")
         parts.append("</div>")
         if report.help.n_breaks and report.help.n_ignored:
             parts.append(_img(help_figure(report.help), "stress change after breaks and prompts"))

@@ -18,6 +18,8 @@ from kindbreak.signal.score import Band, band_of
 from kindbreak.store import queries as q
 from kindbreak.store.db import Store
 
+DEMO_SOURCE = "demo"
+"""``sessions.source`` of the sessions ``kindbreak demo`` replays from recordings."""
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 36
 DEFAULT_DAYS = 7
@@ -68,6 +70,10 @@ class Report:
     learned: Learned
     """Learned from the whole log (what the prompt chooser uses), not only the period."""
     log_empty: bool = False
+    replayed: bool = False
+    """The period's heart data was replayed from recordings by ``kindbreak demo``."""
+    simulated_answers: int = 0
+    """Answers in the period given by a simulated person (``kindbreak demo --week``)."""
 
     @property
     def empty(self) -> bool:
@@ -134,8 +140,15 @@ def build_report(
     """The report of ``store`` (None: no log yet, an empty report)."""
     if store is None:
         return report_from([], [], [], tz, since=since, days=days)
+    demo = frozenset(s.id for s in q.sessions(store) if s.source == DEMO_SOURCE)
     return report_from(
-        q.windows(store), q.prompts(store), q.practices(store), tz, since=since, days=days
+        q.windows(store),
+        q.prompts(store),
+        q.practices(store),
+        tz,
+        since=since,
+        days=days,
+        replayed_sessions=demo,
     )
 
 
@@ -154,7 +167,10 @@ def report_from(
     *,
     since: date | None = None,
     days: int | None = None,
+    replayed_sessions: frozenset[int] = frozenset(),
 ) -> Report:
+    """The report of these records; ``replayed_sessions``: the sessions ``kindbreak demo``
+    replayed from recordings (the page says so)."""
     period = choose_period(_span(all_windows, all_prompts, all_practices), tz, since, days)
     learned = learn(all_windows, all_prompts, all_practices)
     if period is None:
@@ -171,7 +187,16 @@ def report_from(
     # Prompts at the edge of the period still need windows after them: widen by the after-span.
     help_wins = [w for w in all_windows if lo - 600.0 <= w.end_wall < hi + 600.0]
     help = help_summary(help_wins, prs, pcs)
-    return Report(start, end, tz, [by_day[d] for d in sorted(by_day)], help, learned)
+    return Report(
+        start,
+        end,
+        tz,
+        [by_day[d] for d in sorted(by_day)],
+        help,
+        learned,
+        replayed=any(w.session_id in replayed_sessions for w in wins),
+        simulated_answers=sum(1 for c in pcs if c.simulated),
+    )
 
 
 def tally_days(
@@ -227,6 +252,36 @@ EMPTY_MESSAGE = (
     "Wear your strap during a work session with `kindbreak monitor`, or bring in past "
     "recordings with `kindbreak import FILE`; then come back here."
 )
+
+
+def provenance(report: Report) -> list[str]:
+    """What is not the person's own in the period: replayed beats, simulated answers."""
+    lines: list[str] = []
+    if report.replayed:
+        lines.append(
+            "These heartbeats were replayed by `kindbreak demo` from recordings bundled with "
+            "kindbreak: real beats of one person of the Stress-Predict study (Iqbal et al. "
+            "2022), not yours."
+        )
+    if report.simulated_answers:
+        n = report.simulated_answers
+        lines.append(
+            f"{n} answer{'s' if n != 1 else ''} to prompts (Did it, Snooze, Not now) came from "
+            "a simulated person (seeded, `kindbreak demo --week`), not from a person; they "
+            "are marked as simulated in the log."
+        )
+    return lines
+
+
+def simulated_effect_note(report: Report) -> str:
+    """Why breaks taken by a simulated person cannot have changed recorded beats."""
+    return (
+        "Read this one with care: the beats were recorded before any of these prompts, so a "
+        "simulated break could not change them. The difference shown is whatever the "
+        "recordings happen to carry around those moments (chance, and stress that falls after "
+        "a peak anyway), not an effect of the breaks. With breaks you really take, this is "
+        "the comparison that tells you whether they help."
+    )
 
 
 def empty_period_message(start: date, end: date) -> str:

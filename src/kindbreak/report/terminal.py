@@ -21,6 +21,8 @@ from kindbreak.report.model import (
     DaySummary,
     Report,
     empty_period_message,
+    provenance,
+    simulated_effect_note,
     sparkline,
 )
 from kindbreak.signal.score import Band, band_of
@@ -146,6 +148,8 @@ def render(
         f"{report.end_day.isoformat()}. Stress bands: rest 0-25, low 26-50, "
         "medium 51-75, high 76-100."
     )
+    for line in provenance(report):
+        console.print(Padding(f"[yellow]{line}[/yellow]", (0, 0, 0, 2)))
     console.print(day_table(report))
     console.print("Stress over each day (▁ calm … █ high; blank: not scored):")
     spark_width = max(12, min(SPARK_WIDTH, console.width - 26))
@@ -155,6 +159,8 @@ def render(
     console.print("[bold]Did the breaks help?[/bold]")
     for line in describe(report.help):
         console.print(Padding(line, (0, 0, 0, 2)))
+    if report.simulated_answers:
+        console.print(Padding(f"[yellow]{simulated_effect_note(report)}[/yellow]", (0, 0, 0, 2)))
     console.print()
     if report.learned.shown or report.learned.effects:
         console.print(kind_table(report))

@@ -429,15 +429,26 @@ class Store:
         note: str = "",
         score: float | None = None,
         duration_s: float | None = None,
+        simulated: bool = False,
     ) -> int:
-        """Log what the person did: ``done``, ``skipped`` or ``snoozed`` (for a prompt or not)."""
+        """Log what the person did: ``done``, ``skipped`` or ``snoozed`` (for a prompt or not).
+        ``simulated``: the answer came from a stand-in for the person (``demo --week``)."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be done, skipped or snoozed, not {outcome!r}")
         with self.transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO practices(prompt_row_id, wall, outcome, kind, note, score, duration_s)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (prompt_row_id, wall, outcome, kind, note, _finite(score), duration_s),
+                "INSERT INTO practices(prompt_row_id, wall, outcome, kind, note, score,"
+                " duration_s, simulated) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    prompt_row_id,
+                    wall,
+                    outcome,
+                    kind,
+                    note,
+                    _finite(score),
+                    duration_s,
+                    int(simulated),
+                ),
             )
         assert cur.lastrowid is not None
         return cur.lastrowid

@@ -67,6 +67,8 @@ class PracticeRec:
     duration_s: float | None
     prompt_wall: float | None
     """Wall time of the prompt this practice answers (None for a practice logged on its own)."""
+    simulated: bool = False
+    """Answered by a stand-in for the person (``kindbreak demo --week``), not by the person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +217,7 @@ def practices(
                 score=r["score"],
                 duration_s=r["duration_s"],
                 prompt_wall=None if r["prompt_wall"] is None else float(r["prompt_wall"]),
+                simulated=bool(r["simulated"]),
             )
         )
     return out

@@ -6,7 +6,7 @@ monotonic clock, so a row's wall time is ``sessions.started_wall + t_s``.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -89,5 +89,10 @@ MIGRATIONS: dict[int, list[str]] = {
             n_windows INTEGER NOT NULL,
             session_id INTEGER REFERENCES sessions(id)
         )""",
+    ],
+    # 2: answers given by a stand-in for the person (`kindbreak demo --week`), so the report can
+    # say which answers were simulated; every earlier practice was the person's own.
+    2: [
+        "ALTER TABLE practices ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0",
     ],
 }
