@@ -23,8 +23,9 @@ from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
 from kindbreak.stream import LinkState, Notification, StateEvent
 from support.data import FIXTURES, REPO
 
-DEMO = REPO / "src" / "kindbreak" / "data"  # workday.jsonl ships inside the package
-NAMES = ("workday", "short", "contact-loss", "hr-only")
+DEMO = REPO / "src" / "kindbreak" / "data"  # workday.jsonl and the week ship in the package
+WEEK = ("week-mon", "week-tue", "week-wed", "week-thu", "week-fri")
+NAMES = ("workday", "short", "contact-loss", "hr-only", *WEEK)
 
 # Measured by make_fixtures.py (see fixtures/README.md).
 WORKDAY_REAL_BEATS = 3503
@@ -36,8 +37,8 @@ HR_MARGIN_BPM = 0.5
 
 
 def where(name: str) -> Path:
-    """A built file: the demo recording in the package, the rest in fixtures/."""
-    return DEMO / name if name == "workday.jsonl" else FIXTURES / name
+    """A built file: the demo recordings in the package, the rest in fixtures/."""
+    return DEMO / name if name == "workday.jsonl" or name.startswith("week-") else FIXTURES / name
 
 
 class Decoded:
@@ -276,7 +277,80 @@ def test_make_fixtures_regenerates_every_file_byte_identically(tmp_path: Path) -
         del sys.modules["make_fixtures"]
     made = sorted(p.name for p in tmp_path.iterdir())
     assert made == sorted(
-        [f"{n}.jsonl" for n in NAMES] + ["workday.labels.csv", "contact-loss.events.json"]
+        [f"{n}.jsonl" for n in NAMES]
+        + ["workday.labels.csv", "contact-loss.events.json", "week.labels.csv"]
     )
     for name in made:
         assert (tmp_path / name).read_bytes() == where(name).read_bytes(), name
+
+
+# -- the demo week ---------------------------------------------------------------------------------
+
+
+def week_labels() -> dict[str, list[tuple[float, float, int]]]:
+    out: dict[str, list[tuple[float, float, int]]] = {}
+    with (FIXTURES / "week.labels.csv").open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["day"], []).append(
+                (float(r["start_s"]), float(r["end_s"]), int(r["label_stress"]))
+            )
+    return out
+
+
+def test_week_is_five_consecutive_weekdays_of_one_person() -> None:
+    starts = [decoded(day).header.start_wall for day in WEEK]
+    assert all(s is not None for s in starts)
+    dates = [s.date() for s in starts if s is not None]
+    assert [d.weekday() for d in dates] == [0, 1, 2, 3, 4]
+    assert all((b - a).days == 1 for a, b in itertools.pairwise(dates))
+    for day in WEEK:
+        note = decoded(day).header.note
+        assert "one person (S19) all week" in note
+        assert decoded(day).header.device == decoded("workday").header.device
+
+
+def test_week_beats_are_s19s_own_recorded_intervals() -> None:
+    """Every interval of the week is one of the workday's (S19's runs, nobody else's)."""
+    s19 = set(decoded("workday").rr)
+    for day in WEEK:
+        rr = decoded(day).rr
+        assert set(rr) <= s19, day
+        assert len(rr) > 4000
+
+
+def test_week_days_hold_a_prompt_worth_of_stress_every_49_minutes() -> None:
+    """Stress stretches start far enough apart for the 45-minute cooldown: every day has at
+    least two that are at least 48 minutes apart (Thursday has one more in between)."""
+    labels = week_labels()
+    assert sorted(labels) == ["fri", "mon", "thu", "tue", "wed"]
+    for day, stretches in labels.items():
+        onsets = [start for start, _, label in stretches if label == 1]
+        assert 2 <= len(onsets) <= 3, day
+        spaced = [onsets[0]]
+        for t in onsets[1:]:
+            if t - spaced[-1] >= 48 * 60:
+                spaced.append(t)
+        assert len(spaced) >= 2, day
+        assert stretches[0][0] == 0.0 and stretches[-1][2] == 0
+        assert [s[2] for s in stretches] == [0, 1] * len(onsets) + [0]
+
+
+def test_week_stress_stretches_have_a_higher_heart_rate_than_calm_ones() -> None:
+    labels = week_labels()
+    for name in WEEK:
+        rr = decoded(name).rr
+        t = 0.0
+        by_label: dict[int, list[float]] = {0: [], 1: []}
+        stretches = labels[name.removeprefix("week-")]
+        i = 0
+        for _, end, label in stretches:
+            while i < len(rr) and t + rr[i] / 2000 < end:
+                t += rr[i] / 1000
+                by_label[label].append(rr[i])
+                i += 1
+        assert mean_hr(by_label[1]) - mean_hr(by_label[0]) > 4.0, name
+
+
+def test_week_recordings_stay_small() -> None:
+    sizes = [where(f"{day}.jsonl").stat().st_size for day in WEEK]
+    assert sum(sizes) < 1_200_000
