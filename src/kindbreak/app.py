@@ -26,6 +26,7 @@ from kindbreak.store.db import Store
 from kindbreak.stream import HeartRateSource
 
 if TYPE_CHECKING:
+    from kindbreak.demo.person import SimulatedPerson
     from kindbreak.live.prompt_sink import PromptSink
     from kindbreak.live.status import StatusLine
     from kindbreak.live.summary import SessionReport
@@ -38,8 +39,11 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
     return PipelineSettings(window_s=settings.signal.window_s, step_s=settings.signal.step_s)
 
 
-def make_replay(path: Path, speed: float) -> tuple[HeartRateSource, VirtualClock]:
-    """A replay source and the virtual clock it drives (speed 0 = as fast as possible)."""
+def make_replay(
+    path: Path, speed: float, *, wall_start_s: float | None = None
+) -> tuple[HeartRateSource, VirtualClock]:
+    """A replay source and the virtual clock it drives (speed 0 = as fast as possible);
+    ``wall_start_s`` places the recording's start elsewhere in time (the demo week)."""
     from kindbreak.devices.recording import RecordingReader
     from kindbreak.devices.replay import ReplaySource
 
@@ -47,6 +51,8 @@ def make_replay(path: Path, speed: float) -> tuple[HeartRateSource, VirtualClock
     probe.close()
     header = probe.header
     wall0 = header.start_wall.timestamp() if header.start_wall is not None else time.time()
+    if wall_start_s is not None:
+        wall0 = wall_start_s
     clock = VirtualClock(wall_start_s=wall0, speed=speed if speed > 0 else math.inf)
     return ReplaySource(path, clock), clock
 
@@ -72,9 +78,11 @@ async def run_session(
     total_s: float | None,
     stream: TextIO,
     seed: int | None = None,
+    person: SimulatedPerson | None = None,
 ) -> SessionReport:
     """One monitoring session, built and wired: the store, the notifier, the sinks; returns
-    what happened (the command prints its summary)."""
+    what happened (the command prints its summary). ``person``: a stand-in that answers the
+    prompts through the buttons (``kindbreak demo --week``), its answers stored as simulated."""
     from kindbreak.live.baseline import save_baseline_snapshot
 
     store = Store(paths.db)
@@ -88,6 +96,8 @@ async def run_session(
         )
         buttons = _Buttons(asyncio.get_running_loop())
         notifier = await make_notifier(notifier_kind, stream, buttons.press)
+        if person is not None:
+            notifier = person.attend(notifier, clock, buttons.press_simulated)
         try:
             wiring = _Wiring(paths, settings, store, session_id, clock, notifier, buttons, stream)
             try:
@@ -126,12 +136,16 @@ class _Buttons:
         self._loop = loop
         self.sink: PromptSink | None = None
 
-    def press(self, prompt_id: str, action: str) -> None:
+    def press(self, prompt_id: str, action: str, *, simulated: bool = False) -> None:
         def deliver() -> None:
             if self.sink is not None:
-                self.sink.on_action(prompt_id, action)
+                self.sink.on_action(prompt_id, action, simulated=simulated)
 
         self._loop.call_soon_threadsafe(deliver)
+
+    def press_simulated(self, prompt_id: str, action: str) -> None:
+        """A press by the simulated person of ``kindbreak demo --week``."""
+        self.press(prompt_id, action, simulated=True)
 
 
 @dataclass(frozen=True, slots=True)

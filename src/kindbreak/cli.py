@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 from kindbreak import __version__
 from kindbreak.commands.context import Context
 from kindbreak.commands.output import Output
-from kindbreak.errors import InputFileError, KindbreakError
+from kindbreak.errors import InputFileError, KindbreakError, UsageError
 
 log = logging.getLogger("kindbreak")
 
@@ -130,9 +130,22 @@ def _optional_path(text: str | None) -> Path | None:
 
 def _add_demo(sub: SubParsers, common: _Parser) -> None:
     d = sub.add_parser(
-        "demo", parents=[common], help="replay a bundled workday recording end to end"
+        "demo",
+        parents=[common],
+        help="replay a bundled workday recording end to end (--week: a whole week)",
+        description="Replays a recorded workday into a fresh demo log through the live code "
+        "path, with real prompts. --week replays five recorded workdays whose prompts a "
+        "simulated person answers, then writes the week's HTML report.",
     )
     d.add_argument("--recording", help=argparse.SUPPRESS)
+    d.add_argument(
+        "--week",
+        action="store_true",
+        help="five workdays, Monday to Friday, with simulated answers; then the HTML report",
+    )
+    d.add_argument(
+        "--open", action="store_true", help="with --week: open the report in your browser"
+    )
     d.add_argument("--notifier", default=None, help=NOTIFIER_HELP)
     d.add_argument("--quiet", action="store_true", help="no progress line")
     d.set_defaults(func=_demo, log_file=True)
@@ -141,6 +154,12 @@ def _add_demo(sub: SubParsers, common: _Parser) -> None:
 def _demo(args: argparse.Namespace, ctx: Context) -> int:
     from kindbreak.commands import demo
 
+    if args.week:
+        if args.recording:
+            raise UsageError("--week replays its own five recordings; leave out --recording")
+        return demo.run_week(ctx, notifier=args.notifier, quiet=args.quiet, open_report=args.open)
+    if args.open:
+        raise UsageError("--open opens the week's report; use it with --week")
     recording = _optional_path(args.recording)
     return demo.run(ctx, recording=recording, notifier=args.notifier, quiet=args.quiet)
 

@@ -1,11 +1,20 @@
-"""``kindbreak demo``: replay the bundled workday into a fresh demo log, with real prompts."""
+"""``kindbreak demo``: replay the bundled workday into a fresh demo log, with real prompts;
+``kindbreak demo --week``: five recorded workdays whose prompts a simulated person answers,
+then the HTML report of that week (:mod:`kindbreak.demo.week`)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kindbreak.commands.context import Context
 from kindbreak.errors import UsageError
+
+if TYPE_CHECKING:
+    from kindbreak.demo.week import DayRun
+    from kindbreak.paths import Paths
+    from kindbreak.report.model import Report
 
 DEMO_RECORDING = "workday.jsonl"
 DEMO_SEED = 7
@@ -84,3 +93,113 @@ def _clear(demo_dir: Path) -> None:
             shutil.rmtree(demo_dir)
     except OSError as exc:
         raise data_error(demo_dir, f"cannot be cleared: {os_problem(exc)}", exc) from exc
+
+
+WEEK_DIR = "demo-week"
+
+
+def run_week(ctx: Context, *, notifier: str | None, quiet: bool, open_report: bool) -> int:
+    """Five recorded workdays into a fresh demo log, answered by a simulated person; then the
+    week's HTML report (its path printed; opened in the browser with ``open_report``)."""
+    import asyncio
+    import time
+
+    from kindbreak.clock import local_zone
+    from kindbreak.demo.week import run_week as replay_week
+    from kindbreak.demo.week import week_recordings
+    from kindbreak.paths import Paths, ensure_private_dir
+    from kindbreak.report.effects import describe
+
+    t0 = time.perf_counter()
+    settings = ctx.settings
+    recordings = week_recordings()
+    demo_dir = ctx.paths.data_dir / WEEK_DIR
+    _clear(demo_dir)
+    ensure_private_dir(demo_dir)
+    paths = Paths(data_dir=demo_dir, config_dir=ctx.paths.config_dir, state_dir=ctx.paths.state_dir)
+    out = ctx.output
+    out.say(f"kindbreak demo --week: five recorded workdays, Monday to Friday, into {demo_dir}")
+    out.say(
+        "  The heartbeats are real: one person of the Stress-Predict study (S19) all week, "
+        "that person's\n  28 recorded minutes played in a different order each day. The "
+        "answers to the prompts are\n  simulated: a seeded stand-in presses Did it, Snooze or "
+        "Not now as a person might, and the\n  log marks them as simulated."
+    )
+    zone = local_zone(settings.prompts.timezone)
+    days = asyncio.run(
+        replay_week(
+            paths=paths,
+            settings=settings,
+            recordings=recordings,
+            notifier_kind=notifier or settings.prompts.notifier,
+            quiet=quiet,
+            stream=out.err,
+            zone=zone,
+        )
+    )
+    out.say("")
+    for day in days:
+        out.say(_day_line(day, zone))
+        for line in _answer_lines(day, zone):
+            out.say(line)
+    html = demo_dir / "report.html"
+    monday = datetime.fromtimestamp(days[0].start_wall, zone).date()
+    report = _write_week_report(paths, html, zone, since=monday, days=len(days))
+    n_prompts = sum(len(d.report.prompts) for d in days)
+    n_done = sum(1 for d in days for a in d.answers if a.action == "done")
+    out.say("")
+    out.say(
+        f"The week: {n_prompts} prompts; the simulated person took {n_done} breaks and let "
+        f"{n_prompts - n_done} pass."
+    )
+    out.say(f"Did the breaks help? {describe(report.help)[0]}")
+    out.say(
+        "  The beats were recorded before these prompts, so whatever difference shows is what "
+        "the\n  recordings carry, not an effect of the breaks; the report says so too."
+    )
+    out.say(f"demo --week finished in {time.perf_counter() - t0:.1f} s of wall time")
+    out.print(f"The week's report: {html}")
+    out.say(f"In the terminal: kindbreak report --data-dir {demo_dir}")
+    if open_report:
+        import webbrowser
+
+        if not webbrowser.open(html.as_uri()):
+            out.note("found no browser to open it with; open the file above yourself")
+    return 0
+
+
+def _day_line(day: DayRun, zone: tzinfo) -> str:
+    from kindbreak.durations import format_duration
+
+    start = datetime.fromtimestamp(day.start_wall, zone)
+    r = day.report
+    n = len(r.prompts)
+    held = f", {len(r.held)} held back by the cooldown" if r.held else ""
+    return (
+        f"{start:%a %d %b %H:%M}  {format_duration(r.duration_s)} of beats, "
+        f"{r.episodes} stress episodes, {n} prompt{'s' if n != 1 else ''}{held}"
+    )
+
+
+def _answer_lines(day: DayRun, zone: tzinfo) -> list[str]:
+    answers = list(day.answers)
+    lines = []
+    for p in day.report.prompts:
+        answer = next((a for a in answers if a.prompt.id == p.prompt_id), None)
+        if answer is not None:
+            answers.remove(answer)
+        words = answer.words if answer is not None else "not shown"
+        when = datetime.fromtimestamp(p.wall, zone)
+        lines.append(f"    {when:%H:%M}  {p.title} ({p.kind}): {words}")
+    return lines
+
+
+def _write_week_report(paths: Paths, html: Path, zone: tzinfo, *, since: date, days: int) -> Report:
+    from kindbreak.report.html import write_html
+    from kindbreak.report.model import build_report
+    from kindbreak.store.db import Store
+
+    with Store(paths.db, readonly=True) as store:
+        report = build_report(store, zone, since=since, days=days)
+    write_html(report, html)
+    return report
