@@ -43,15 +43,17 @@ MAY_IMPORT: dict[str, set[str]] = {
     "store": NEUTRAL | {"signal"},  # the records it writes (type hints only)
     "prompts": NEUTRAL,
     "service": NEUTRAL,
+    # the demos' own pieces (the simulated person, the demo week's days)
+    "demo": NEUTRAL | {"prompts", "devices", "live"},
     # what runs the core against the edges
     "offline": NEUTRAL | {"progress", "signal", "devices", "store"},
     "report": NEUTRAL | {"signal", "store", "prompts"},
     "live": NEUTRAL | {"signal", "store", "prompts", "report"},
     # the root and the commands
-    "app": NEUTRAL | {"signal", "devices", "store", "prompts", "live"},
+    "app": NEUTRAL | {"signal", "devices", "store", "prompts", "live", "demo"},
     "commands": NEUTRAL
     | {"progress", "signal", "devices", "store", "prompts", "report", "live", "offline"}
-    | {"service", "app"},
+    | {"service", "demo", "app"},
     "cli": NEUTRAL | {"commands"},
 }
 """Which parts each part may import (``kindbreak.<part>``); docs/architecture.md draws it."""

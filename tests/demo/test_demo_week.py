@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kindbreak.cli import main
+from kindbreak.commands.demo import week_recordings
 from kindbreak.commands.output import Output
-from kindbreak.demo.week import WEEK_DAYS, week_recordings
+from kindbreak.demo.week import WEEK_DAYS
 from kindbreak.devices.recording import RecordingReader
 from kindbreak.report.model import build_report
 from kindbreak.signal.hrm import parse_measurement

@@ -52,6 +52,7 @@ class Screen:
     """A notifier that remembers what is on screen (the protocol, plus withdraw)."""
 
     name = "screen"
+    last_error = ""
 
     def __init__(self) -> None:
         self.up: list[str] = []

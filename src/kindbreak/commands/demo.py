@@ -4,14 +4,16 @@ then the HTML report of that week (:mod:`kindbreak.demo.week`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from kindbreak.commands.context import Context
 from kindbreak.errors import UsageError
 
 if TYPE_CHECKING:
+    from kindbreak.config import Settings
     from kindbreak.demo.week import DayRun
     from kindbreak.paths import Paths
     from kindbreak.report.model import Report
@@ -98,6 +100,58 @@ def _clear(demo_dir: Path) -> None:
 WEEK_DIR = "demo-week"
 
 
+def week_recordings() -> list[Path]:
+    from kindbreak.demo.week import WEEK_DAYS
+
+    return [bundled_recording(f"week-{day}.jsonl") for day in WEEK_DAYS]
+
+
+async def replay_week(
+    *,
+    paths: Paths,
+    settings: Settings,
+    recordings: Sequence[Path],
+    notifier_kind: str,
+    quiet: bool,
+    stream: TextIO,
+    zone: tzinfo,
+    seed: int | None = None,
+) -> list[DayRun]:
+    """Replay each day in turn into the log at ``paths``, a simulated person answering
+    (:mod:`kindbreak.demo.week`); returns what each day was."""
+    import math
+
+    from kindbreak import app
+    from kindbreak.demo.person import SimulatedPerson
+    from kindbreak.demo.week import SOURCE_KIND, WEEK_SEED, DayRun, local_start
+
+    seed = WEEK_SEED if seed is None else seed
+    person = SimulatedPerson(seed, zone)
+    days: list[DayRun] = []
+    for k, recording in enumerate(recordings):
+        start = local_start(recording, zone)
+        source, clock = app.make_replay(recording, math.inf, wall_start_s=start)
+        before = len(person.answers)
+        person.keep_last_on_screen = k == len(recordings) - 1
+        report = await app.run_session(
+            paths=paths,
+            settings=settings,
+            source=source,
+            clock=clock,
+            source_kind=SOURCE_KIND,
+            notifier_kind=notifier_kind,
+            quiet=quiet,
+            duration_s=None,
+            total_s=app.recording_duration_s(recording),
+            stream=stream,
+            seed=seed + k,
+            person=person,
+        )
+        name = recording.stem.removeprefix("week-")
+        days.append(DayRun(name, recording, start, report, tuple(person.answers[before:])))
+    return days
+
+
 def run_week(ctx: Context, *, notifier: str | None, quiet: bool, open_report: bool) -> int:
     """Five recorded workdays into a fresh demo log, answered by a simulated person; then the
     week's HTML report (its path printed; opened in the browser with ``open_report``)."""
@@ -105,8 +159,6 @@ def run_week(ctx: Context, *, notifier: str | None, quiet: bool, open_report: bo
     import time
 
     from kindbreak.clock import local_zone
-    from kindbreak.demo.week import run_week as replay_week
-    from kindbreak.demo.week import week_recordings
     from kindbreak.paths import Paths, ensure_private_dir
     from kindbreak.report.effects import describe
 

@@ -117,6 +117,10 @@ class Attending:
     def name(self) -> str:
         return self._inner.name
 
+    @property
+    def last_error(self) -> str:
+        return self._inner.last_error
+
     async def send(self, prompt: Prompt, *, subtitle: str = "") -> bool:
         moment = datetime.fromtimestamp(self._clock.wall(), self._person.zone)
         when = f"kindbreak demo week: {moment:%a} {moment.day} {moment:%b}, {moment:%H:%M}"
