@@ -12,6 +12,7 @@ import pytest
 from kindbreak.cli import main
 from kindbreak.config import Settings, load_settings, remember_device
 from kindbreak.errors import ConfigError
+from support.data import FIXTURES
 
 
 def config(tmp_path: Path, text: str | bytes) -> Path:
@@ -114,6 +115,30 @@ def test_valid_file(tmp_path: Path) -> None:
         ('[prompts]\nquiet_hours = ["21:00", "08:60"]\n', "prompts.quiet_hours", "is not a time"),
         ("[prompts]\nquiet_hours = [21, 8]\n", "prompts.quiet_hours", "21 is not a time"),
         ('signal = "fast"\n', "signal", "must be a table"),
+        ('[prompts]\ncheckins = "11:00"\n', "prompts.checkins", "must be a list of times"),
+        ('[prompts]\ncheckins = ["11:00", "3pm"]\n', "prompts.checkins", "'3pm' is not a time"),
+        ('[prompts]\nsummary_at = "5:30pm"\n', "prompts.summary_at", "'5:30pm' is not a time"),
+        ("[prompts]\nsnooze_min = 0\n", "prompts.snooze_min", "outside the allowed 1 to 1440"),
+        ("[device]\nname = true\n", "device.name", "must be a str, got True"),
+        (
+            '[prompts]\ntimezone = "Mars/Olympus"\n',
+            "prompts.timezone",
+            "'Mars/Olympus' is not a time zone this system knows",
+        ),
+        (
+            '[prompts]\ntimezone = "europe/berlin"\n',
+            "prompts.timezone",
+            "did you mean 'Europe/Berlin'?",
+        ),
+        ('[prompts]\ntimezone = "Berlin"\n', "prompts.timezone", "did you mean 'Europe/Berlin'?"),
+        ('[prompts]\ntimezone = "Europe"\n', "prompts.timezone", "'Europe' is not a time zone"),
+        (
+            '[prompts]\ntimezone = "/etc/localtime"\n',
+            "prompts.timezone",
+            "'/etc/localtime' is a file path, not a time zone name",
+        ),
+        ('[prompts]\ntimezone = "../../etc/passwd"\n', "prompts.timezone", "is not a time zone"),
+        ("[prompts]\ntimezone = 1\n", "prompts.timezone", 'must be a time zone name like "'),
     ],
 )
 def test_bad_setting_names_file_key_and_allowed(
@@ -247,3 +272,24 @@ def test_remember_device_name_with_emoji(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     remember_device(path, "A0:9E:1A:7E:3A:1B", "Heart \U0001f493")
     assert load_settings(path).device.name == "Heart \U0001f493"
+
+
+def test_a_bad_time_zone_stops_monitor_in_one_line_before_it_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config(tmp_path, '[prompts]\ntimezone = "Europe/Berln"\n')
+    data = tmp_path / "data"
+    rc = main(
+        [
+            *("monitor", "--replay", str(FIXTURES / "short.jsonl"), "--speed", "0"),
+            *("--config-dir", str(tmp_path), "--data-dir", str(data), "--quiet"),
+        ]
+    )
+    assert rc == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"kindbreak: {path}: prompts.timezone: 'Europe/Berln' is not a time zone this system "
+        "knows; did you mean 'Europe/Berlin'?",
+        '  hint: Use an IANA name such as "Europe/Berlin" or "America/New_York", or remove the '
+        "setting to follow the system's time zone.",
+    ]
+    assert not (data / "kindbreak.sqlite3").exists()

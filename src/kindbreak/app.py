@@ -84,7 +84,10 @@ async def run_session(
     what happened (the command prints its summary). ``person``: a stand-in that answers the
     prompts through the buttons (``kindbreak demo --week``), its answers stored as simulated."""
     from kindbreak.live.baseline import save_baseline_snapshot
+    from kindbreak.store.lock import MonitorLock
 
+    # One monitor per log: a second one stops here, before it writes anything.
+    lock = MonitorLock(paths.db, now_wall=SystemClock().wall(), source=source_kind).acquire()
     store = Store(paths.db)
     try:
         info = source.info
@@ -117,6 +120,7 @@ async def run_session(
         save_baseline_snapshot(store, clock.wall(), session_id)
     finally:
         store.close()
+        lock.release()
     return report
 
 

@@ -18,6 +18,7 @@ allowed. Example ``config.toml``::
     checkins = ["11:00", "15:30"]      # scheduled check-ins (default: none)
     summary_at = "17:30"               # end-of-day summary ("" = off)
     snooze_min = 20                    # the "Snooze" button, 1-1440 min
+    timezone = "Europe/Berlin"         # IANA name; default "": the system's time zone
 """
 
 from __future__ import annotations
@@ -93,6 +94,41 @@ def _hhmm(path: Path | None, key: str, value: object) -> str:
     return value
 
 
+def _timezone(path: Path | None, key: str, value: object) -> str:
+    """An IANA time zone name that this system can load ("" = the system's own zone)."""
+    if not isinstance(value, str):
+        raise ConfigError(
+            path, key, f'must be a time zone name like "Europe/Berlin", got {value!r}'
+        )
+    if value == "":
+        return value
+    from zoneinfo import ZoneInfo, available_timezones
+
+    try:
+        ZoneInfo(value)
+    except (KeyError, ValueError, OSError):  # not found (a KeyError), not a name, a folder
+        import difflib
+
+        names = {n for n in available_timezones() if "/" in n or n == "UTC"}  # no "localtime"
+        by_case = {n.casefold(): n for n in names}
+        folded = value.casefold()
+        close = [by_case[folded]] if folded in by_case else []
+        close = close or sorted(n for n in names if n.casefold().endswith("/" + folded))[:1]
+        close = close or difflib.get_close_matches(value, names, n=1, cutoff=0.75)
+        guess = f"; did you mean {close[0]!r}?" if close else ""
+        what = f"not a time zone this system knows{guess}"
+        if value.startswith("/"):
+            what = "a file path, not a time zone name"
+        raise ConfigError(
+            path,
+            key,
+            f"{value!r} is {what}",
+            hint='Use an IANA name such as "Europe/Berlin" or "America/New_York", or remove '
+            "the setting to follow the system's time zone.",
+        ) from None
+    return value
+
+
 def _section(cls: type[Any], name: str, raw: object, path: Path | None) -> Any:
     if raw is None:
         return cls()
@@ -115,6 +151,9 @@ def _section(cls: type[Any], name: str, raw: object, path: Path | None) -> Any:
                 raise ConfigError(path, dotted, 'must be a list of times, like ["11:00", "15:30"]')
             times = sorted({_hhmm(path, dotted, v) for v in value})
             values[key] = tuple(times)
+            continue
+        if (name, key) == ("prompts", "timezone"):
+            values[key] = _timezone(path, dotted, value)
             continue
         if (name, key) == ("prompts", "summary_at"):
             values[key] = "" if value == "" else _hhmm(path, dotted, value)

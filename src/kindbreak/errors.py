@@ -147,6 +147,29 @@ class StoreReadOnly(StoreError):
     )
 
 
+def local_time(wall: float) -> str:
+    """``2026-03-02 10:00`` in the system's time zone (for messages)."""
+    from datetime import datetime
+
+    from kindbreak.clock import local_zone
+
+    return datetime.fromtimestamp(wall, local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+class MonitorRunning(KindbreakError):
+    """A monitor already runs on this log: one monitor per log (``kindbreak.store.lock``)."""
+
+    def __init__(self, db: Path, pid: int, since_wall: float) -> None:
+        self.pid = pid
+        self.since_wall = since_wall
+        who = f"pid {pid}, since {local_time(since_wall)}" if pid else "its process is unknown"
+        stop = f"Ctrl-C where it runs, or `kill {pid}`" if pid else "Ctrl-C where it runs"
+        super().__init__(
+            f"a monitor is already running on this log, {db} ({who})",
+            hint=f"Stop that one first ({stop}), or give this one another --data-dir.",
+        )
+
+
 class StoreFull(StoreError):
     """The disk holding the log is full (or the write went over a size limit)."""
 

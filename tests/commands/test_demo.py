@@ -11,6 +11,7 @@ import pytest
 from kindbreak.cli import main
 from kindbreak.commands.demo import bundled_recording
 from kindbreak.errors import UsageError
+from kindbreak.store.lock import MonitorLock
 
 # fixtures/README.md: the workday holds 3503 real and 869 filled beats.
 WORKDAY_BEATS = 4372
@@ -45,3 +46,18 @@ def test_a_missing_bundled_recording_is_one_line_with_a_hint() -> None:
         == "the bundled recording no-such-day.jsonl is missing from this installation"
     )
     assert "--replay" in info.value.hint
+
+
+def test_a_demo_does_not_clear_the_folder_of_a_demo_that_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo_log = tmp_path / "demo" / "kindbreak.sqlite3"
+    demo_log.parent.mkdir()
+    demo_log.write_bytes(b"the running demo's log")
+    with MonitorLock(demo_log, now_wall=1_772_442_000.0, source="demo"):
+        rc = main(["demo", "--data-dir", str(tmp_path), "--notifier", "terminal", "--quiet"])
+    assert rc == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"kindbreak: a monitor is already running on this log, {demo_log}")
+    assert len(err) == 2 and err[1].startswith("  hint: ")
+    assert demo_log.read_bytes() == b"the running demo's log"

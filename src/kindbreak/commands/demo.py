@@ -50,6 +50,7 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
     recording = recording if recording is not None else bundled_recording(DEMO_RECORDING)
     settings = ctx.settings
     demo_dir = ctx.paths.data_dir / "demo"
+    _refuse_while_a_demo_runs(demo_dir)
     _clear(demo_dir)
     ensure_private_dir(demo_dir)
     paths = Paths(data_dir=demo_dir, config_dir=ctx.paths.config_dir, state_dir=ctx.paths.state_dir)
@@ -80,6 +81,19 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
     )
     out.say(f"The recording itself: kindbreak analyze {recording}")
     return 0
+
+
+def _refuse_while_a_demo_runs(demo_dir: Path) -> None:
+    """Clearing the folder would pull the log from under a demo that runs there (and its lock:
+    the session itself takes the lock, once the folder is fresh)."""
+    from kindbreak.errors import MonitorRunning
+    from kindbreak.store.db import DB_NAME
+    from kindbreak.store.lock import monitor_holder
+
+    if demo_dir.is_dir() and not demo_dir.is_symlink():
+        holder = monitor_holder(demo_dir / DB_NAME)
+        if holder is not None:
+            raise MonitorRunning(demo_dir / DB_NAME, holder.pid, holder.since_wall)
 
 
 def _clear(demo_dir: Path) -> None:
