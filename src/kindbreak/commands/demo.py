@@ -138,6 +138,7 @@ async def replay_week(
     from kindbreak import app
     from kindbreak.demo.person import SimulatedPerson
     from kindbreak.demo.week import SOURCE_KIND, WEEK_SEED, DayRun, local_start
+    from kindbreak.devices.recording import recording_duration_s
 
     seed = WEEK_SEED if seed is None else seed
     person = SimulatedPerson(seed, zone)
@@ -156,7 +157,7 @@ async def replay_week(
             notifier_kind=notifier_kind,
             quiet=quiet,
             duration_s=None,
-            total_s=app.recording_duration_s(recording),
+            total_s=recording_duration_s(recording),
             stream=stream,
             seed=seed + k,
             person=person,
