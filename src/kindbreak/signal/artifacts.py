@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -128,7 +129,7 @@ def _running_threshold_rows(x: FloatArray, first: int, stop: int) -> FloatArray:
     n = x.shape[-1]
     half = min(QD_SPAN_BEATS // 2, max(n - 1, 1))
     mag = np.abs(x)
-    order = np.argsort(mag, axis=None, kind="stable")
+    order = np.argsort(mag, axis=None)  # ties in any order: equal values
     rank_type = np.uint16 if mag.size <= 1 << 16 else np.uint32
     ranks = np.empty(mag.size, dtype=rank_type)
     ranks[order] = np.arange(mag.size, dtype=rank_type)
@@ -212,7 +213,7 @@ def apply_corrections(
     rr: FloatArray,
     t: FloatArray,
     kinds: npt.NDArray[np.int8],
-    med: FloatArray,
+    med: FloatArray | Callable[[], FloatArray],
     *,
     fix: bool,
     n_segment: int | None = None,
@@ -220,7 +221,8 @@ def apply_corrections(
     """Apply the corrections to a run of beats of one segment that starts the segment or
     follows two normal beats (so nothing before it changes its outcome).
 
-    ``kinds`` and ``med`` (the running median) are those of the segment as far as it is known;
+    ``kinds`` and ``med`` (the running median, or a function that computes it: it is only
+    needed for some artifacts) are those of the segment as far as it is known;
     ``n_segment`` is its known length from the run's first beat (default: the run's length),
     which decides whether an extra beat at the end has a next interval to merge with. Only the
     artifacts are visited in Python: a run without any is returned as it is.
@@ -242,6 +244,13 @@ def apply_corrections(
             out_rr.clear()
             out_t.clear()
             out_src.clear()
+
+    medians: list[FloatArray] = []
+
+    def median(f: int) -> float:
+        if not medians:
+            medians.append(med() if callable(med) else med)
+        return float(medians[0][f])
 
     i = 0
     for f in flagged.tolist():
@@ -269,7 +278,7 @@ def apply_corrections(
             out_t.append(float(t[f]))
             out_src.append(f)
         elif k == BeatKind.MISSED:
-            parts = max(2, round(float(rr[f] / med[f])))
+            parts = max(2, round(float(rr[f]) / median(f)))
             piece = float(rr[f]) / parts
             for j in range(parts):
                 out_rr.append(piece)
@@ -288,7 +297,7 @@ def apply_corrections(
             out_t.append(float(t[f]))
             out_src.append(f)
         else:  # misaligned, or an ectopic or extra beat at an end: the local median
-            out_rr.append(float(med[f]))
+            out_rr.append(median(f))
             out_t.append(float(t[f]))
             out_src.append(f)
         i = f + 1

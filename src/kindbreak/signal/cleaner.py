@@ -184,14 +184,16 @@ class StreamCleaner:
     def _classify_to(self, seg: int, stop: int, avail: int) -> None:
         """Final classes up to ``stop`` (segment from ``seg``, known up to ``avail``)."""
         first = max(self._final, seg)
-        if stop <= first:
-            return
-        s = max(seg, first - REACH_BEATS)
         b = self._base
-        kinds = classify_rows(self._rr[None, s - b : avail - b], first - s, stop - s)[0]
-        self._kinds[first - b : stop - b] = kinds
-        self._final = stop
-        self.n_flagged += int(np.count_nonzero(kinds))
+        while first < stop:  # at most _BATCH_BEATS at once: the sort's scratch stays small
+            upto = min(stop, first + _BATCH_BEATS)
+            s = max(seg, first - REACH_BEATS)
+            e = min(avail, upto + REACH_BEATS) if upto < stop else avail
+            kinds = classify_rows(self._rr[None, s - b : e - b], first - s, upto - s)[0]
+            self._kinds[first - b : upto - b] = kinds
+            self._final = upto
+            self.n_flagged += int(np.count_nonzero(kinds))
+            first = upto
 
     def _settle(self, seg: int, stop: int, avail: int) -> None:
         """Settle the correction of beats ``self._cut`` to ``stop`` (final classes; ``stop``
@@ -233,7 +235,10 @@ class StreamCleaner:
             return rr, t, np.arange(n, dtype=np.int64), kinds > 0
         b = self._base
         m0 = max(seg, c - _MEDIAN_HALF)
-        med = running_median(self._rr[m0 - b : med_stop - b])[c - m0 : c - m0 + n]
+
+        def med() -> FloatArray:
+            return running_median(self._rr[m0 - b : med_stop - b])[c - m0 : c - m0 + n]
+
         done = apply_corrections(rr, t, kinds, med, fix=True)
         return done.rr_ms, done.t_s, done.source, done.corrected
 

@@ -171,8 +171,140 @@ def compute_markers(
     br = np.zeros(rr.size, dtype=bool) if breaks is None else np.asarray(breaks, dtype=bool)
     if br.size != rr.size:
         br = np.zeros(rr.size, dtype=bool)
+    if rr.size > LONG_SERIES:
+        return _long_markers(rr, t, br, frequency=frequency)
     offsets = np.array([0, rr.size], dtype=np.int64)
     return compute_markers_batch(rr, t, br, offsets, frequency=frequency)[0]
+
+
+LONG_SERIES = 1 << 16
+"""Intervals above which one series (a whole recording) is reduced in chunks of this size, so
+a week of beats needs a few MB of scratch instead of a hundred."""
+
+
+def _chunks(n: int) -> range:
+    return range(0, n, LONG_SERIES)
+
+
+def _long_markers(
+    rr: FloatArray, t: FloatArray, br: npt.NDArray[np.bool_], *, frequency: bool
+) -> Markers:
+    """:func:`compute_markers` of a long series: the same definitions, reduced chunk by chunk
+    (the sums associate differently, so the last digits may differ from a batch of one)."""
+    n = rr.size
+    total = math.fsum(float(rr[a : a + LONG_SERIES].sum()) for a in _chunks(n))
+    mean_rr = total / n
+    ss = math.fsum(float(((rr[a : a + LONG_SERIES] - mean_rr) ** 2).sum()) for a in _chunks(n))
+    sdnn = math.sqrt(ss / (n - 1))
+    n_d = 0
+    d_sum = d_sq = 0.0
+    big = 0
+    for a in _chunks(n - 1):
+        b = min(a + LONG_SERIES, n - 1)
+        d = (rr[a + 1 : b + 1] - rr[a:b])[~br[a + 1 : b + 1]]
+        n_d += d.size
+        d_sum += float(d.sum())
+        d_sq += float((d * d).sum())
+        big += int(np.count_nonzero(np.abs(d) > 50.0))
+    if n_d:
+        rmssd = math.sqrt(d_sq / n_d)
+        pnn50 = 100.0 * big / n_d
+        d_mean = d_sum / n_d
+        d_ss = 0.0
+        for a in _chunks(n - 1):
+            b = min(a + LONG_SERIES, n - 1)
+            d = (rr[a + 1 : b + 1] - rr[a:b])[~br[a + 1 : b + 1]]
+            d_ss += float(((d - d_mean) ** 2).sum())
+        sd1 = math.sqrt(0.5) * math.sqrt(d_ss / (n_d - 1)) if n_d > 1 else math.nan
+    else:
+        rmssd = pnn50 = sd1 = math.nan
+    sd2_sq = 2.0 * sdnn**2 - sd1**2 if not math.isnan(sd1) else math.nan
+    sd2 = math.sqrt(sd2_sq) if sd2_sq == sd2_sq and sd2_sq > 0 else math.nan
+    si = _long_stress_index(rr)
+    if frequency:
+        vlf, lf, hf = (float(v) for v in band_powers_many([(rr, t)])[0])
+    else:
+        vlf = lf = hf = math.nan
+    lf_hf = lf / hf if hf and not math.isnan(hf) and hf > 0 else math.nan
+    mean_hr = 60000.0 / mean_rr
+    return Markers(
+        n_beats=n,
+        duration_s=total / 1000.0,
+        mean_rr_ms=mean_rr,
+        mean_hr_bpm=mean_hr,
+        sdnn_ms=sdnn,
+        rmssd_ms=rmssd,
+        pnn50_pct=pnn50,
+        sd1_ms=sd1,
+        sd2_ms=sd2,
+        vlf_ms2=vlf,
+        lf_ms2=lf,
+        hf_ms2=hf,
+        lf_hf=lf_hf,
+        stress_index=si,
+        pns_index=pns_index(mean_rr, rmssd, sd1),
+        sns_index=sns_index(mean_hr, si, sd2),
+    )
+
+
+def _order_statistics(x: FloatArray, ks: list[int]) -> dict[int, float]:
+    """The ``k``-th smallest values of ``x`` (exactly, as sorting would give them) without a
+    copy of ``x``: a histogram over the value range finds each one's bin (bins keep the order
+    of values), and only that bin's values are sorted."""
+    lo, hi = float(x.min()), float(x.max())
+    n_bins = 4096
+    width = (hi - lo) / n_bins if hi > lo else 1.0
+
+    def bins_of(part: FloatArray) -> npt.NDArray[np.int64]:
+        b: npt.NDArray[np.int64] = np.minimum(((part - lo) / width).astype(np.int64), n_bins - 1)
+        return b
+
+    counts = np.zeros(n_bins, dtype=np.int64)
+    for a in _chunks(x.size):
+        counts += np.bincount(bins_of(x[a : a + LONG_SERIES]), minlength=n_bins)
+    cum = np.cumsum(counts)
+    out: dict[int, float] = {}
+    for k in ks:
+        b = int(np.searchsorted(cum, k, side="right"))
+        before = int(cum[b - 1]) if b else 0
+        members = np.concatenate(
+            [part[bins_of(part) == b] for part in (x[a : a + LONG_SERIES] for a in _chunks(x.size))]
+        )
+        out[k] = float(np.sort(members)[k - before])
+    return out
+
+
+def _long_stress_index(rr: FloatArray) -> float:
+    """:func:`stress_index` of a long series: the histogram in chunks, the order statistics
+    by one partial sort."""
+    n = rr.size
+    lo, hi = float(rr.min()), float(rr.max())
+    n_bins = int((hi - lo) // 50.0) + 1
+    counts = np.zeros(n_bins, dtype=np.int64)
+    for a in _chunks(n):
+        part = rr[a : a + LONG_SERIES]
+        counts += np.bincount(((part - lo) // 50.0).astype(np.int64), minlength=n_bins)
+    amo_pct = 100.0 * float(counts.max()) / n
+    virtual = [(n - 1) * q for q in (0.025, 0.975)]
+    want = {n // 2, max(n // 2 - 1, 0)}
+    for v in virtual:
+        want.update((min(math.floor(v), n - 1), min(math.floor(v) + 1, n - 1)))
+    order = _order_statistics(rr, sorted(want))
+    half = n // 2
+    mid = order[half] if n % 2 else (order[half - 1] + order[half]) / 2.0
+    p = []
+    for v in virtual:
+        below = math.floor(v)
+        gamma = v - below
+        low = order[min(below, n - 1)]
+        high = order[min(below + 1, n - 1)]
+        step = high - low
+        p.append(high - step * (1 - gamma) if gamma >= 0.5 else low + step * gamma)
+    mo_s = mid / 1000.0
+    mxdmn_s = (p[1] - p[0]) / 1000.0
+    if mxdmn_s <= 0 or mo_s <= 0:
+        return math.nan
+    return math.sqrt(amo_pct / (2.0 * mo_s * mxdmn_s))
 
 
 def _sums(x: FloatArray, lo: IntArray, hi: IntArray) -> FloatArray:
@@ -218,7 +350,13 @@ def _stress_indexes(rr: FloatArray, owner: IntArray, n: IntArray) -> FloatArray:
     nn = np.maximum(n, 1)
     lo_v = rows[:, 0]
     hi_v = rows[r, nn - 1]
-    bins = ((rr - lo_v[owner]) // 50.0).astype(np.int64)
+    above = rr - lo_v[owner]
+    # floor(above / 50), exactly (as floor division gives it; a fix-up after the quotient is
+    # cheaper than numpy's floor_divide).
+    q = np.floor(above / 50.0)
+    q -= q * 50.0 > above
+    q += (q + 1.0) * 50.0 <= above
+    bins = q.astype(np.int64)
     n_bins = int(((hi_v[ok] - lo_v[ok]) // 50.0).max()) + 1
     counts = np.bincount(owner * n_bins + np.minimum(bins, n_bins - 1), minlength=w * n_bins)
     amo_pct = 100.0 * counts.reshape(w, n_bins).max(axis=1) / nn

@@ -98,6 +98,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Windows computed together at most (memory stays bounded when a long file closes many).
 WINDOW_BATCH = 128
+#: Beats of a bulk feed handed to the cleaner at once.
+FEED_SLICE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,9 +288,12 @@ class Pipeline:
             self._pending_gap_input = True
         block = BeatBlock(t[kept], rr[kept], gap[kept] | since)
         out.block = block
-        if len(block):
-            self._cleaner.extend(block.t_s, block.rr_ms, block.gap_before)
-            self._last_beat_s = float(block.t_s[-1])
+        # In slices, closing the windows each completes: what the cleaner holds stays small.
+        for lo in range(0, len(block), FEED_SLICE):
+            hi = min(lo + FEED_SLICE, len(block))
+            self._cleaner.extend(block.t_s[lo:hi], block.rr_ms[lo:hi], block.gap_before[lo:hi])
+            self._last_beat_s = float(block.t_s[hi - 1])
+            self._close_windows(self._last_beat_s, out)
         self._close_windows(float(t[-1]), out)
         return out
 

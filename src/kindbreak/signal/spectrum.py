@@ -42,9 +42,9 @@ _SEGMENT = int(WELCH_SEGMENT_S * INTERPOLATION_HZ)  # 1200 samples
 _NFFT_MIN = int(SPECTRUM_POINTS_PER_HZ * INTERPOLATION_HZ)  # 1200 points
 #: Knots a block of a long series' spline reaches past its ends (decay <= 2^-64).
 _SLOPE_MARGIN = 64
-#: Knots solved in one block of a long series; grid samples evaluated in one pass.
-_SLOPE_BLOCK = 1 << 15
+#: Grid samples evaluated in one pass (for windows; for one long series).
 _GRID_BLOCK = 1 << 17
+_LONG_GRID_BLOCK = 1 << 15
 
 
 def solve_tridiagonal(
@@ -145,21 +145,17 @@ def _spline_slopes(x: FloatArray, y: FloatArray, n: IntArray) -> FloatArray:
     return s
 
 
-def _long_spline_slopes(x: FloatArray, y: FloatArray) -> FloatArray:
-    """Slopes of one long series' not-a-knot spline, solved in overlapping blocks."""
+def _slopes_of(x: FloatArray, y: FloatArray, k0: int, k1: int) -> FloatArray:
+    """Slopes at knots ``k0`` to ``k1`` of one long series' not-a-knot spline, from a block
+    reaching ``_SLOPE_MARGIN`` knots beyond them (a knot's influence on a slope halves at
+    least with every knot between them: the cut changes nothing at double precision)."""
     n = x.size
-    if n <= _SLOPE_BLOCK + 2 * _SLOPE_MARGIN:
-        one: FloatArray = _spline_slopes(x[None, :], y[None, :], np.array([n]))[0]
-        return one
-    out = np.empty(n)
-    for lo in range(0, n, _SLOPE_BLOCK):
-        hi = min(n, lo + _SLOPE_BLOCK)
-        a = max(0, lo - _SLOPE_MARGIN)
-        b = min(n, hi + _SLOPE_MARGIN)
-        a = min(a, b - 4)
-        s = _spline_slopes(x[None, a:b], y[None, a:b], np.array([b - a]))[0]
-        out[lo:hi] = s[lo - a : hi - a]
-    return out
+    a = max(0, k0 - _SLOPE_MARGIN)
+    b = min(n, k1 + _SLOPE_MARGIN)
+    a = min(a, b - 4)
+    s = _spline_slopes(x[None, a:b], y[None, a:b], np.array([b - a]))[0]
+    part: FloatArray = s[k0 - a : k1 - a]
+    return part
 
 
 def _pieces(x: FloatArray, y: FloatArray, s: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -204,10 +200,13 @@ def _band_bins(nfft: int) -> list[tuple[slice, FloatArray]]:
     return out
 
 
+_BINS = _band_bins(_NFFT_MIN)  # the FFT size of every estimate here (a constant)
+
+
 def _integrate(psd: FloatArray, nfft: int) -> FloatArray:
     """Trapezoid integrals of each row of a one-sided PSD over the three bands."""
     out = np.empty((psd.shape[0], len(BANDS_HZ)))
-    for j, (sl, f) in enumerate(_band_bins(nfft)):
+    for j, (sl, f) in enumerate(_BINS if nfft == _NFFT_MIN else _band_bins(nfft)):
         # The trapezoid rule as np.trapezoid (numpy 2 only) computes it.
         p = psd[:, sl]
         out[:, j] = (np.diff(f) * (p[:, 1:] + p[:, :-1]) / 2.0).sum(axis=1)
@@ -216,15 +215,17 @@ def _integrate(psd: FloatArray, nfft: int) -> FloatArray:
 
 def _hann_rows(lengths: IntArray, width: int) -> tuple[FloatArray, FloatArray]:
     """Each row's periodic Hann window (scipy's ``get_window("hann", n)``) of its length,
-    zero beyond it, and each window's sum of squares."""
-    win = np.zeros((lengths.size, width))
-    power = np.empty(lengths.size)
-    for n in np.unique(lengths):
-        w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
-        rows = lengths == n
-        win[rows, :n] = w
-        power[rows] = float(np.dot(w, w))
-    return win, power
+    zero beyond it, and each window's sum of squares (one window per distinct length)."""
+    distinct, which = np.unique(lengths, return_inverse=True)
+    col = np.arange(width)
+    table = np.where(
+        col[None, :] < distinct[:, None],
+        0.5 - 0.5 * np.cos(2.0 * np.pi * col[None, :] / distinct[:, None]),
+        0.0,
+    )
+    power = np.einsum("ij,ij->i", table, table)
+    win: FloatArray = table[which]
+    return win, power[which]
 
 
 def _periodograms(centered: FloatArray, lengths: IntArray, nfft: int) -> FloatArray:
@@ -232,7 +233,7 @@ def _periodograms(centered: FloatArray, lengths: IntArray, nfft: int) -> FloatAr
     ``lengths`` samples count), Hann-windowed and zero-padded to ``nfft``, up to the highest
     band (the rest is never integrated)."""
     win, power = _hann_rows(lengths, centered.shape[1])
-    top = _band_bins(nfft)[-1][0].stop
+    top = (_BINS if nfft == _NFFT_MIN else _band_bins(nfft))[-1][0].stop
     spec = np.fft.rfft(centered * win, n=nfft, axis=1)[:, :top]
     psd: FloatArray = spec.real**2 + spec.imag**2
     psd *= (2.0 / INTERPOLATION_HZ / power)[:, None]
@@ -257,8 +258,11 @@ def band_powers_many(series: Sequence[tuple[FloatArray, FloatArray]]) -> FloatAr
     ]
     sizes = np.array([r.size for r, _ in parts], dtype=np.int64)
     hi = np.cumsum(sizes)
-    rr = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0)
-    t = np.concatenate([tt for _, tt in parts]) if parts else np.zeros(0)
+    if len(parts) == 1:  # no copy of a long series
+        rr, t = parts[0]
+    else:
+        rr = np.concatenate([r for r, _ in parts]) if parts else np.zeros(0)
+        t = np.concatenate([tt for _, tt in parts]) if parts else np.zeros(0)
     return band_powers_ranges(rr, t, hi - sizes, hi)
 
 
@@ -329,22 +333,24 @@ def _one_segment_band_powers(
 
 def _long_band_powers(rr: FloatArray, t: FloatArray) -> FloatArray:
     """One long series (a whole recording), in bounded memory."""
-    s = _long_spline_slopes(t, rr)
-    c0, c1 = _pieces(t, rr, s)
     n_grid = math.ceil((t[-1] - t[0]) * INTERPOLATION_HZ)
     nperseg = min(n_grid, _SEGMENT)
     hop = nperseg - nperseg // 2
     nseg = (n_grid - nperseg) // hop + 1
     center = float(rr.mean())  # any constant: each segment's mean is removed again
     total: FloatArray | None = None
-    per_batch = max(1, _GRID_BLOCK // hop)
+    per_batch = max(1, _LONG_GRID_BLOCK // hop)
     for first in range(0, nseg, per_batch):
         last = min(nseg, first + per_batch)
         j0 = first * hop
         j1 = (last - 1) * hop + nperseg
         g = t[0] + np.arange(j0, j1) / INTERPOLATION_HZ
         idx = np.clip(np.searchsorted(t, g, side="right") - 1, 0, t.size - 2)
-        values = _evaluate(t, rr, s, c0, c1, idx, g) - center
+        # The spline of the knots this batch uses only (memory stays bounded).
+        k0, k1 = int(idx[0]), int(idx[-1]) + 2
+        s = _slopes_of(t, rr, k0, k1)
+        c0, c1 = _pieces(t[k0:k1], rr[k0:k1], s)
+        values = _evaluate(t[k0:k1], rr[k0:k1], s, c0, c1, idx - k0, g) - center
         take = (np.arange(first, last) * hop - j0)[:, None] + np.arange(nperseg)[None, :]
         segments = values[take]
         segments -= segments.mean(axis=1)[:, None]  # Welch's constant detrend

@@ -1,0 +1,151 @@
+"""A week of analysis windows in a few MB: :class:`WindowColumns`.
+
+An analysis keeps every window it closes (20,000 for a week). As objects (a ``WindowResult``
+and its ``Markers``, each number a Python float) they take about 900 bytes each, more than
+the beats they come from; kept as one array per field they take 8 bytes a number. The store
+reads like a list of ``WindowResult`` (indexing, iteration, ``len``, equality, ``repr``),
+rebuilding each window when it is read.
+
+Fields are laid out from the dataclasses' own type hints, so a field added to
+``WindowResult`` or ``Markers`` is kept too: numbers (``float``, ``int``, ``bool``, and ``None``
+where allowed) as arrays, a ``StrEnum`` as its value's index, a nested dataclass field by field,
+and anything else as the object itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, overload
+
+from kindbreak.signal.pipeline import WindowResult
+
+
+class _Column:
+    """One field: ``append`` a value, ``get(i)`` it back."""
+
+    def __init__(self, kind: type | None, optional: bool) -> None:
+        self.kind = kind
+        self.optional = optional
+        self.values: array[float] | array[int] | list[Any]
+        if kind is float:
+            self.values = array("d")
+        elif kind in (int, bool) or (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+            self.values = array("q")
+        else:
+            self.values = []
+        self.none = array("b") if optional else None
+        self.members: list[Any] = (
+            list(kind) if isinstance(kind, type) and issubclass(kind, enum.Enum) else []
+        )
+
+    def append(self, value: Any) -> None:
+        if self.none is not None:
+            self.none.append(value is None)
+        if isinstance(self.values, list):
+            self.values.append(value)
+        elif value is None:
+            self.values.append(0)
+        elif self.members:
+            self.values.append(self.members.index(value))
+        else:
+            self.values.append(value)
+
+    def get(self, i: int) -> Any:
+        if self.none is not None and self.none[i]:
+            return None
+        v = self.values[i]
+        if self.members:
+            return self.members[int(v)]
+        if self.kind is bool:
+            return bool(v)
+        return v
+
+
+def _plain(hint: Any) -> tuple[Any, bool]:
+    """The type behind a hint, and whether ``None`` is allowed (``X | None``)."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return (rest[0] if len(rest) == 1 else None), True
+    return hint, False
+
+
+class _Layout:
+    """How a dataclass is stored: one column per field, nested dataclasses flattened."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.parts: list[tuple[str, _Layout | _Column]] = []
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            kind, optional = _plain(hints[f.name])
+            if dataclasses.is_dataclass(kind) and not optional and isinstance(kind, type):
+                self.parts.append((f.name, _Layout(kind)))
+            else:
+                known = kind in (float, int, bool) or (
+                    isinstance(kind, type) and issubclass(kind, enum.Enum)
+                )
+                self.parts.append((f.name, _Column(kind if known else None, optional)))
+
+    def append(self, obj: Any) -> None:
+        for name, part in self.parts:
+            part.append(getattr(obj, name))
+
+    def get(self, i: int) -> Any:
+        return self.cls(**{name: part.get(i) for name, part in self.parts})
+
+
+class WindowColumns(Sequence[WindowResult]):
+    """A list-like, compact store of :class:`WindowResult` (see the module docstring)."""
+
+    def __init__(self, windows: Iterable[WindowResult] = ()) -> None:
+        self._layout = _Layout(WindowResult)
+        self._n = 0
+        self.extend(windows)
+
+    def append(self, w: WindowResult) -> None:
+        self._layout.append(w)
+        self._n += 1
+
+    def extend(self, windows: Iterable[WindowResult]) -> None:
+        for w in windows:
+            self.append(w)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> WindowResult: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[WindowResult]: ...
+
+    def __getitem__(self, i: int | slice) -> WindowResult | list[WindowResult]:
+        if isinstance(i, slice):
+            return [self._layout.get(k) for k in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("window index out of range")
+        result: WindowResult = self._layout.get(i)
+        return result
+
+    def __iter__(self) -> Iterator[WindowResult]:
+        get: Callable[[int], WindowResult] = self._layout.get
+        for i in range(self._n):
+            yield get(i)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, WindowColumns | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(list(self))
