@@ -93,7 +93,7 @@ def write_rr(path: Path, rr: np.ndarray) -> None:
 
 
 def write_fit_folder(folder: Path) -> int:
-    sys.path.insert(0, str(ROOT / "tests" / "report"))
+    sys.path.insert(0, str(ROOT / "tests" / "support"))
     from datetime import UTC, datetime, timedelta
 
     from fit_writer import fit_file  # the tests' FIT encoder (file_id + hrv messages)

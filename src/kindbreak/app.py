@@ -36,6 +36,8 @@ log = logging.getLogger("kindbreak")
 
 
 def pipeline_settings(settings: Settings) -> PipelineSettings:
+    """The pipeline's settings from the user's (``offline.analysis.pipeline_settings`` is the
+    same for analyze and import, which do not import this module)."""
     return PipelineSettings(window_s=settings.signal.window_s, step_s=settings.signal.step_s)
 
 

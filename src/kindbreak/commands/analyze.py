@@ -14,8 +14,7 @@ if TYPE_CHECKING:
 
 
 def run(ctx: Context, path: Path, *, as_json: bool, correction: str) -> int:
-    from kindbreak.app import pipeline_settings
-    from kindbreak.offline.analysis import analyze_file
+    from kindbreak.offline.analysis import analyze_file, pipeline_settings
     from kindbreak.progress import byte_progress
 
     size = path.stat().st_size if path.is_file() else 0

@@ -55,9 +55,9 @@ def run(
     progress: bool | None = None,
 ) -> int:
     """``start``: when the recordings began, for files that do not say (no zone: local time)."""
-    from kindbreak.app import pipeline_settings
     from kindbreak.clock import local_zone
     from kindbreak.errors import InputFileError
+    from kindbreak.offline.analysis import pipeline_settings
     from kindbreak.offline.importer import describe, import_file
     from kindbreak.progress import progress_bar
     from kindbreak.store.db import Store

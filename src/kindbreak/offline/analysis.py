@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from kindbreak.config import Settings
 from kindbreak.devices.fitfile import FIT_HINT, is_fit
 from kindbreak.devices.inputfile import Progress, head_bytes
 from kindbreak.devices.recording import RecordingReader, looks_like_recording
@@ -193,6 +194,12 @@ def summary(a: Analysis) -> dict[str, Any]:
         "malformed_packets": a.malformed,
         "hr_only": a.hr_only,
     }
+
+
+def pipeline_settings(settings: Settings) -> PipelineSettings:
+    """The pipeline's settings from the user's (as ``app.pipeline_settings`` for monitoring;
+    analyze and import need nothing else of the composition root, so they do not import it)."""
+    return PipelineSettings(window_s=settings.signal.window_s, step_s=settings.signal.step_s)
 
 
 def input_kind(path: Path) -> str:

@@ -43,6 +43,18 @@ class _Column:
             list(kind) if isinstance(kind, type) and issubclass(kind, enum.Enum) else []
         )
 
+    def extend(self, values: list[Any]) -> None:
+        if self.none is not None:
+            self.none.extend([v is None for v in values])
+        if isinstance(self.values, list):
+            self.values.extend(values)
+        elif self.members:
+            self.values.extend([0 if v is None else self.members.index(v) for v in values])
+        elif self.none is not None:
+            self.values.extend([0 if v is None else v for v in values])
+        else:
+            self.values.extend(values)
+
     def append(self, value: Any) -> None:
         if self.none is not None:
             self.none.append(value is None)
@@ -96,6 +108,11 @@ class _Layout:
         for name, part in self.parts:
             part.append(getattr(obj, name))
 
+    def extend(self, objs: list[Any]) -> None:
+        """Field by field: one list and one array extension per field, not one per value."""
+        for name, part in self.parts:
+            part.extend([getattr(o, name) for o in objs])
+
     def get(self, i: int) -> Any:
         return self.cls(**{name: part.get(i) for name, part in self.parts})
 
@@ -113,8 +130,9 @@ class WindowColumns(Sequence[WindowResult]):
         self._n += 1
 
     def extend(self, windows: Iterable[WindowResult]) -> None:
-        for w in windows:
-            self.append(w)
+        batch = list(windows)
+        self._layout.extend(batch)
+        self._n += len(batch)
 
     def __len__(self) -> int:
         return self._n

@@ -416,39 +416,50 @@ def compute_markers_batch(
     sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)
     si = _stress_indexes(rr, owner, n)
     bands = band_powers_ranges(rr, t, lo, hi) if frequency else np.full((w, 3), math.nan)
+    vlf, lf, hf = bands[:, 0], bands[:, 1], bands[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lf_hf = np.where(hf > 0, lf / np.where(hf > 0, hf, 1.0), math.nan)
+        hr = 60000.0 / mean_rr
+    norms = AnsNorms()
+    pns = (
+        (mean_rr - norms.mean_rr_ms[0]) / norms.mean_rr_ms[1]
+        + (rmssd - norms.rmssd_ms[0]) / norms.rmssd_ms[1]
+        + (sd1 - norms.sd1_ms[0]) / norms.sd1_ms[1]
+    ) / 3.0
+    sns = (
+        (hr - norms.mean_hr_bpm[0]) / norms.mean_hr_bpm[1]
+        + (si - norms.stress_index[0]) / norms.stress_index[1]
+        + (sd2 - norms.sd2_ms[0]) / norms.sd2_ms[1]
+    ) / 3.0
+    # Python numbers in bulk (one tolist per column, not a float() per value).
+    columns = zip(
+        n.tolist(),
+        (total / 1000.0).tolist(),
+        mean_rr.tolist(),
+        hr.tolist(),
+        sdnn.tolist(),
+        rmssd.tolist(),
+        pnn50.tolist(),
+        sd1.tolist(),
+        sd2.tolist(),
+        vlf.tolist(),
+        lf.tolist(),
+        hf.tolist(),
+        lf_hf.tolist(),
+        si.tolist(),
+        pns.tolist(),
+        sns.tolist(),
+        strict=True,
+    )
     out: list[Markers] = []
-    for k in range(w):
-        nk = int(n[k])
+    nan = math.nan
+    for values in columns:
+        nk = values[0]
         if nk < 2:
-            nan = math.nan
-            mean = float(mean_rr[k]) if nk else nan
+            mean = values[2] if nk else nan
             out.append(Markers(nk, 0.0, mean, 60000.0 / mean if nk else nan, *([nan] * 10)))
-            continue
-        m_rr = float(mean_rr[k])
-        vlf, lf, hf = (float(v) for v in bands[k])
-        lf_hf = lf / hf if hf and not math.isnan(hf) and hf > 0 else math.nan
-        rms, s1, s2, sik = float(rmssd[k]), float(sd1[k]), float(sd2[k]), float(si[k])
-        hr = 60000.0 / m_rr
-        out.append(
-            Markers(
-                n_beats=nk,
-                duration_s=float(total[k]) / 1000.0,
-                mean_rr_ms=m_rr,
-                mean_hr_bpm=hr,
-                sdnn_ms=float(sdnn[k]),
-                rmssd_ms=rms,
-                pnn50_pct=float(pnn50[k]),
-                sd1_ms=s1,
-                sd2_ms=s2,
-                vlf_ms2=vlf,
-                lf_ms2=lf,
-                hf_ms2=hf,
-                lf_hf=lf_hf,
-                stress_index=sik,
-                pns_index=pns_index(m_rr, rms, s1),
-                sns_index=sns_index(hr, sik, s2),
-            )
-        )
+        else:
+            out.append(Markers(*values))
     return out
 
 

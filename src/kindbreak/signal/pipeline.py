@@ -99,7 +99,7 @@ BoolArray = npt.NDArray[np.bool_]
 #: Windows computed together at most (memory stays bounded when a long file closes many).
 WINDOW_BATCH = 128
 #: Beats of a bulk feed handed to the cleaner at once.
-FEED_SLICE = 4096
+FEED_SLICE = 16384
 
 
 @dataclass(frozen=True, slots=True)

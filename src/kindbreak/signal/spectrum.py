@@ -42,7 +42,8 @@ _SEGMENT = int(WELCH_SEGMENT_S * INTERPOLATION_HZ)  # 1200 samples
 _NFFT_MIN = int(SPECTRUM_POINTS_PER_HZ * INTERPOLATION_HZ)  # 1200 points
 #: Knots a block of a long series' spline reaches past its ends (decay <= 2^-64).
 _SLOPE_MARGIN = 64
-#: Grid samples evaluated in one pass (for windows; for one long series).
+#: Windows whose periodograms are computed in one pass; grid samples of one long series.
+_WINDOWS_PER_BATCH = 128
 _GRID_BLOCK = 1 << 17
 _LONG_GRID_BLOCK = 1 << 15
 
@@ -289,7 +290,7 @@ def band_powers_ranges(
     todo = np.flatnonzero(one_segment)
     # Batches of about _GRID_BLOCK grid samples: numpy's per-call cost is paid once per
     # batch, and memory stays bounded whatever the number of windows.
-    per_batch = max(1, _GRID_BLOCK // _SEGMENT)
+    per_batch = _WINDOWS_PER_BATCH
     for first in range(0, todo.size, per_batch):
         sel = todo[first : first + per_batch]
         out[sel] = _one_segment_band_powers(rr_ms, t_s, lo[sel], hi[sel], n_grid[sel])
