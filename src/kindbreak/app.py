@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from kindbreak.demo.person import SimulatedPerson
     from kindbreak.live.prompt_sink import PromptSink
     from kindbreak.live.status import StatusLine
+    from kindbreak.live.status_file import StatusFileSink
     from kindbreak.live.summary import SessionReport
     from kindbreak.prompts.notifier import Notifier
 
@@ -84,7 +85,8 @@ async def run_session(
 ) -> SessionReport:
     """One monitoring session, built and wired: the store, the notifier, the sinks; returns
     what happened (the command prints its summary). ``person``: a stand-in that answers the
-    prompts through the buttons (``kindbreak demo --week``), its answers stored as simulated."""
+    prompts through the buttons (``kindbreak demo --week``), its answers stored as simulated.
+    Every session but the demo's keeps the status file ``kindbreak status`` reads."""
     from kindbreak.live.baseline import save_baseline_snapshot
     from kindbreak.store.lock import MonitorLock
 
@@ -104,7 +106,9 @@ async def run_session(
         if person is not None:
             notifier = person.attend(notifier, clock, buttons.press_simulated)
         try:
-            wiring = _Wiring(paths, settings, store, session_id, clock, notifier, buttons, stream)
+            wiring = _Wiring(
+                paths, settings, store, session_id, clock, notifier, buttons, stream, source_kind
+            )
             try:
                 report = await wiring.run(
                     source, quiet=quiet, duration_s=duration_s, total_s=total_s, seed=seed
@@ -166,6 +170,7 @@ class _Wiring:
     notifier: Notifier
     buttons: _Buttons
     stream: TextIO
+    source_kind: str
 
     async def run(
         self,
@@ -208,6 +213,8 @@ class _Wiring:
             summary,
             jobs,
         ]
+        if self.source_kind != "demo":  # a demo is not a monitor anyone asks about
+            sinks.append(self._status_file(source, prompts))
         pipeline = Pipeline(pipeline_settings(s), baseline=stored_baseline(store, clock.wall()))
         stop = asyncio.Event()
         _stop_on_signals(stop)
@@ -218,6 +225,28 @@ class _Wiring:
         summary.report.prompts = list(prompts.sent)
         summary.report.held = [h for h in prompts.held if h.trigger == "stress"]
         return summary.report
+
+    def _status_file(self, source: HeartRateSource, prompts: PromptSink) -> StatusFileSink:
+        """``status.json`` beside the log, for ``kindbreak status`` in any terminal."""
+        import os
+
+        from kindbreak.live.status_file import StatusFileSink, status_path
+
+        notifier = self.notifier
+
+        def notifier_state() -> tuple[str, str]:
+            return notifier.name, str(getattr(notifier, "fallback_reason", ""))
+
+        return StatusFileSink(
+            status_path(self.paths.db),
+            clock=self.clock,
+            real_wall=SystemClock().wall,
+            pid=os.getpid(),
+            source=self.source_kind,
+            device=source.info,
+            next_prompt=prompts.next_prompt,
+            notifier=notifier_state,
+        )
 
     def _prompts(self, status: StatusLine, seed: int | None) -> PromptSink:
         """The prompt sink, its messages above the status line, the buttons wired to it."""

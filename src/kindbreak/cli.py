@@ -431,6 +431,26 @@ def _import(args: argparse.Namespace, ctx: Context) -> int:
     return import_.run(ctx, files=[Path(name) for name in args.files], start=args.start)
 
 
+def _add_status(sub: SubParsers, common: _Parser) -> None:
+    st = sub.add_parser(
+        "status",
+        parents=[common],
+        help="how you are now: the running monitor, heart rate, stress, today's prompts",
+        description="Asks the monitor running on this log (started in another terminal or by "
+        "`kindbreak service`): the strap, link and battery, the last heart rate, RMSSD, "
+        "stress score and band with their age, today's prompts and breaks, and when the next "
+        "prompt may come. Exits 0 while a monitor runs, 3 when none does.",
+    )
+    st.add_argument("--json", action="store_true", help="print one JSON object (for scripts)")
+    st.set_defaults(func=_status)
+
+
+def _status(args: argparse.Namespace, ctx: Context) -> int:
+    from kindbreak.commands import status
+
+    return status.run(ctx, as_json=args.json)
+
+
 def _add_service(sub: SubParsers, common: _Parser) -> None:
     sv = sub.add_parser(
         "service",
@@ -455,6 +475,7 @@ def _service(args: argparse.Namespace, ctx: Context) -> int:
 COMMANDS = (
     _add_demo,
     _add_monitor,
+    _add_status,
     _add_service,
     _add_analyze,
     _add_scan,

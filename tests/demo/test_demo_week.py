@@ -79,6 +79,7 @@ def test_it_runs_and_gives_the_path_of_the_report(week: Week) -> None:
     assert html.stat().st_mode & 0o777 == 0o600
     assert "one person of the Stress-Predict study (S19) all week" in week.err
     assert "simulated" in week.err
+    assert not (week.folder / "status.json").exists()  # a demo is not a monitor to ask about
     print(f"demo --week took {week.seconds:.1f} s here")
 
 

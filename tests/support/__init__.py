@@ -15,4 +15,5 @@ conftest or from another test module.
 - ``fit_writer``: Garmin FIT files with HRV messages, written byte by byte.
 - ``faults``: running kindbreak in a child under limits, and a small log to break.
 - ``service``: stand-ins for systemctl and launchctl, and a systemd unit parser.
+- ``waiting``: waiting for a child process to reach a state, with a deadline.
 """

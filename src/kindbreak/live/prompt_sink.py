@@ -14,6 +14,7 @@ from kindbreak.clock import Clock, local_zone
 from kindbreak.config import PromptSettings, Settings
 from kindbreak.live.events import EpisodeRising, Event, WindowClosed
 from kindbreak.live.sink import Sink
+from kindbreak.live.status_file import NextPrompt
 from kindbreak.paths import Paths
 from kindbreak.prompts.library import PromptLibrary
 from kindbreak.prompts.notifier import Notifier
@@ -135,12 +136,20 @@ class PromptSink(Sink):
 
     def next_prompt_text(self) -> str:
         """When the next prompt may come, for the status line."""
+        return self.next_prompt().text
+
+    def next_prompt(self) -> NextPrompt:
+        """When the next prompt may come, for the status line and ``kindbreak status``."""
         decision = self.policy.decide(self.now_local(), self.clock.monotonic())
+        nxt = decision.next_allowed_wall
         if decision.allowed:
-            return "prompt ready if stress rises"
-        if decision.next_allowed_wall is not None:
-            return f"next prompt after {decision.next_allowed_wall.astimezone(self.zone):%H:%M}"
-        return decision.reason
+            text = "prompt ready if stress rises"
+        elif nxt is not None:
+            text = f"next prompt after {nxt.astimezone(self.zone):%H:%M}"
+        else:
+            text = decision.detail or decision.reason
+        wall = None if nxt is None else nxt.timestamp()
+        return NextPrompt(decision.allowed, wall, decision.reason, text)
 
     # -- pause and snooze --------------------------------------------------------------------
 
