@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from kindbreak.live.status import StatusLine
     from kindbreak.live.status_file import StatusFileSink
     from kindbreak.live.summary import SessionReport
+    from kindbreak.prompts.library import Prompt
     from kindbreak.prompts.notifier import Notifier
 
 log = logging.getLogger("kindbreak")
@@ -82,10 +83,12 @@ async def run_session(
     stream: TextIO,
     seed: int | None = None,
     person: SimulatedPerson | None = None,
+    greeting: Prompt | None = None,
 ) -> SessionReport:
     """One monitoring session, built and wired: the store, the notifier, the sinks; returns
     what happened (the command prints its summary). ``person``: a stand-in that answers the
     prompts through the buttons (``kindbreak demo --week``), its answers stored as simulated.
+    ``greeting``: a notification shown once the notifier is up (the service's first start).
     Every session but the demo's keeps the status file ``kindbreak status`` reads."""
     from kindbreak.live.baseline import save_baseline_snapshot
     from kindbreak.store.lock import MonitorLock
@@ -106,6 +109,8 @@ async def run_session(
         if person is not None:
             notifier = person.attend(notifier, clock, buttons.press_simulated)
         try:
+            if greeting is not None:
+                await notifier.send(greeting)
             wiring = _Wiring(
                 paths, settings, store, session_id, clock, notifier, buttons, stream, source_kind
             )

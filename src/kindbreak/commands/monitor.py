@@ -10,6 +10,7 @@ from kindbreak.commands.context import Context
 
 if TYPE_CHECKING:
     from kindbreak.clock import Clock
+    from kindbreak.prompts.library import Prompt
     from kindbreak.stream import HeartRateSource
 
 
@@ -57,6 +58,8 @@ def run(
         source, clock = app.make_ble_source(paths, settings, device, wait=wait)
         kind = "ble"
         total = None
+    strap = device or settings.device.name or settings.device.address or source.info.name
+    greeting = _hello(ctx, strap) if wait else None
     report = asyncio.run(
         app.run_session(
             paths=paths,
@@ -69,7 +72,24 @@ def run(
             duration_s=duration_s,
             total_s=total,
             stream=ctx.output.err,
+            greeting=greeting,
         )
     )
     ctx.output.say_block(session_summary(report, local_zone(settings.prompts.timezone)))
     return 0
+
+
+def _hello(ctx: Context, device: str) -> Prompt | None:
+    """The background service's first start after ``service install`` says hello once."""
+    from kindbreak.prompts.library import INFO_KIND, Prompt
+    from kindbreak.service.spec import take_hello
+
+    if not take_hello(ctx.paths):
+        return None
+    return Prompt(
+        id="service-hello",
+        kind=INFO_KIND,
+        title="kindbreak is on",
+        body=f"It runs in the background from now on and listens for {device} whenever you "
+        "wear it. To see how you are, type kindbreak status in a terminal.",
+    )

@@ -66,7 +66,7 @@ def _home(path: Path) -> str:
 
 def _systemd(ctx: Context, action: str, spec: ServiceSpec) -> int:
     from kindbreak import __version__
-    from kindbreak.service.spec import check_it_runs, require_device
+    from kindbreak.service.spec import check_it_runs, mark_hello, require_device
     from kindbreak.service.systemd import GRAPHICAL_TARGET, SystemdUser, render_unit
 
     manager = SystemdUser()
@@ -88,13 +88,14 @@ def _systemd(ctx: Context, action: str, spec: ServiceSpec) -> int:
         raise _unsupported(spec, why)
     check_it_runs(spec)
     target = manager.session_target()
+    mark_hello(spec.paths)  # before it starts: its first monitor says hello on the desktop
     manager.install(render_unit(spec, wanted_by=target, version=__version__))
     starts = (
         "with your desktop session; stops when you log out"
         if target == GRAPHICAL_TARGET
         else "when you log in (this desktop does not run graphical-session.target)"
     )
-    out.print("kindbreak service: installed and started.")
+    out.print("kindbreak service: installed and started (a notification says hello when it runs).")
     out.print(f"  unit     {_home(manager.unit_path)}")
     out.print(f"  runs     {spec.display}")
     out.print(f"  watches  {device} (your remembered strap; it waits while the strap is off)")
@@ -154,7 +155,7 @@ def _systemd_status(ctx: Context, manager: SystemdUser, spec: ServiceSpec) -> in
 
 def _launchd(ctx: Context, action: str, spec: ServiceSpec) -> int:
     from kindbreak.service.launchd import LaunchAgent, service_log
-    from kindbreak.service.spec import check_it_runs, require_device
+    from kindbreak.service.spec import check_it_runs, mark_hello, require_device
 
     agent = LaunchAgent()
     out = ctx.output
@@ -188,8 +189,9 @@ def _launchd(ctx: Context, action: str, spec: ServiceSpec) -> int:
     if why is not None:
         raise _unsupported(spec, why)
     check_it_runs(spec)
+    mark_hello(spec.paths)
     agent.install(spec)
-    out.print("kindbreak service: installed and started.")
+    out.print("kindbreak service: installed and started (a notification says hello when it runs).")
     out.print(f"  agent    {_home(agent.plist_path)}")
     out.print(f"  runs     {spec.display}")
     out.print(f"  watches  {device} (your remembered strap; it waits while the strap is off)")

@@ -21,6 +21,10 @@ from kindbreak.paths import Paths
 
 MONITOR_ARGS = ("monitor", "--wait", "--quiet")
 CHECK_TIMEOUT_S = 60.0
+HELLO_NAME = "service-hello"
+"""A mark in the state folder: ``service install`` leaves it, the service's first monitor shows
+one notification ("kindbreak is on") and takes it away, so the person sees at once that the
+background service reaches their desktop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +111,23 @@ def require_device(paths: Paths) -> str:
             "ADDRESS` once (it is remembered), then `kindbreak service install` again.",
         )
     return target
+
+
+def mark_hello(paths: Paths) -> None:
+    """Ask the next ``monitor --wait`` to say hello on the desktop (see :data:`HELLO_NAME`)."""
+    from kindbreak.paths import ensure_private_dir
+    from kindbreak.safefile import atomic_write_text, data_error
+
+    ensure_private_dir(paths.state_dir)
+    atomic_write_text(paths.state_dir / HELLO_NAME, "installed\n", error=data_error)
+
+
+def take_hello(paths: Paths) -> bool:
+    """True once after :func:`mark_hello` (the mark is removed); False otherwise."""
+    try:
+        (paths.state_dir / HELLO_NAME).unlink()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return False  # a read-only state folder: no hello rather than one at every start
+    return True
