@@ -60,6 +60,8 @@ def run(
         total = None
     strap = device or settings.device.name or settings.device.address or source.info.name
     greeting = _hello(ctx, strap) if wait else None
+    if wait:
+        wait_for_the_log(ctx)
     report = asyncio.run(
         app.run_session(
             paths=paths,
@@ -93,3 +95,29 @@ def _hello(ctx: Context, device: str) -> Prompt | None:
         body=f"It runs in the background from now on and listens for {device} whenever you "
         "wear it. To see how you are, type kindbreak status in a terminal.",
     )
+
+
+LOG_FREE_RETRY_S = 30.0
+"""``--wait``: how often to look whether another monitor has let go of the log."""
+
+
+def wait_for_the_log(ctx: Context, *, retry_s: float = LOG_FREE_RETRY_S) -> None:
+    """``--wait`` (the service): while another monitor runs on this log (one started by hand
+    in a terminal), wait for it to end rather than fail, then take over; said once."""
+    import asyncio
+    import logging
+
+    from kindbreak.clock import SystemClock
+    from kindbreak.errors import local_time
+    from kindbreak.store.lock import monitor_holder
+
+    holder = monitor_holder(ctx.paths.db)
+    if holder is None:
+        return
+    since = f", since {local_time(holder.since_wall)}" if holder.since_wall else ""
+    message = f"another monitor runs on this log (pid {holder.pid}{since}); waiting until it ends"
+    logging.getLogger("kindbreak").info("%s", message)
+    ctx.output.note(message)
+    clock = SystemClock()
+    while monitor_holder(ctx.paths.db) is not None:
+        asyncio.run(clock.sleep(retry_s))
