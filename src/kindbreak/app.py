@@ -94,7 +94,9 @@ async def run_session(
     from kindbreak.store.lock import MonitorLock
 
     # One monitor per log: a second one stops here, before it writes anything.
-    lock = MonitorLock(paths.db, now_wall=SystemClock().wall(), source=source_kind).acquire()
+    lock = MonitorLock(
+        paths.db, now_wall=SystemClock().wall(), source=source_kind, device=source.info.name
+    ).acquire()
     store = Store(paths.db)
     try:
         info = source.info

@@ -73,6 +73,7 @@ def test_a_second_monitor_on_the_same_log_names_the_first_and_exits_1(
     holder = monitor_holder(db)
     assert holder is not None
     assert (holder.pid, holder.source) == (running_monitor.pid, "simulator")
+    assert holder.device == "kindbreak simulator"  # what it monitors
     assert abs(holder.since_wall - time.time()) < 60
 
     assert replay(data) == 1
