@@ -401,8 +401,8 @@ def describe(h: HelpSummary) -> list[str]:
     )
     if s.clear and h.simulated:
         lines.append(
-            "The interval excludes zero, but the answers were simulated on recorded beats: "
-            "that is what the recordings happen to carry, not an effect of the breaks."
+            "The interval excludes zero, yet the breaks were simulated on recorded beats, so "
+            "this is not their effect (see below)."
         )
     elif s.clear and s.mean_drop > 0:
         lines.append("The interval is above zero: the breaks measurably helped.")

@@ -267,8 +267,8 @@ def provenance(report: Report) -> list[str]:
         n = report.simulated_answers
         lines.append(
             f"{n} answer{'s' if n != 1 else ''} to prompts (Did it, Snooze, Not now) came from "
-            "a simulated person (seeded, `kindbreak demo --week`), not from a person; they "
-            "are marked as simulated in the log."
+            "a simulated person (seeded, `kindbreak demo --week`), not from you; they are "
+            "marked as simulated in the log."
         )
     return lines
 
