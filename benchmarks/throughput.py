@@ -14,9 +14,9 @@ printed, because the machine may be shared: what matters is the ratio, not the s
    the 8 hours', per day of difference).
 2. ``kindbreak import FOLDER`` of 30 FIT files (one hour of beats each) into a fresh log.
 3. Window markers against NeuroKit2 (``nk.hrv_time``) on the same NN intervals, for 12 windows
-   of the 8-hour analysis; the NN of a window is its definition, ``correct_rr`` of every beat up
-   to the window's end (what the stream cleaner must give), and the analysis' markers must be
-   those of exactly these intervals.
+   of the 8-hour analysis; the NN of a window is its definition, ``correct_rr(..., ongoing=True)``
+   of every beat up to the window's end (what the stream cleaner must give), and the analysis'
+   markers must be those of exactly these intervals.
 4. Live monitoring: CPU the pipeline spends per second of signal (8 h of 0x2A37 notifications
    through ``Pipeline.feed``), as % of one core. Target: under 0.1 %.
 5. Memory of an accelerated replay (tracemalloc): traced memory after hour 1 and at the end.
@@ -202,7 +202,7 @@ def against_neurokit(day_file: Path) -> None:
     for i in picks:
         w = analysis.windows[int(i)]
         upto = t <= w.end_s
-        c = correct_rr(r[upto], t[upto], g[upto])
+        c = correct_rr(r[upto], t[upto], g[upto], ongoing=True)
         inside = (c.t_s > w.start_s) & (c.t_s <= w.end_s)
         nn, nt, brk = c.rr_ms[inside], c.t_s[inside], c.breaks[inside]
         same &= repr(compute_markers(nn, nt, breaks=brk)) == repr(w.markers)

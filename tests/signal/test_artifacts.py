@@ -86,3 +86,24 @@ def test_segments_are_cleaned_apart_and_gaps_kept() -> None:
     assert out.n_corrected == 0
     assert out.breaks.sum() == 1 and out.breaks[200]
     assert np.all(np.diff(out.t_s) > 0)
+
+
+def test_the_newest_beats_are_judged_with_held_thresholds() -> None:
+    """A window closing now classifies its last 50 beats before their 91-beat spans exist:
+    the thresholds are held at their last complete value, and the artifacts there are found."""
+    from kindbreak.signal.artifacts import REACH_BEATS, classify_as_it_stands
+
+    clean = clean_series(4, 400)
+    assert not classify_as_it_stands(clean).any()
+    bad = clean.copy()
+    early = 0.7 * bad[-10]  # an ectopic beat 10 beats before the end
+    bad[-9] += bad[-10] - early
+    bad[-10] = early
+    bad = np.concatenate((bad[:-25], [bad[-25] + bad[-24]], bad[-23:]))  # a missed beat
+    kinds = classify_as_it_stands(bad)
+    n = bad.size
+    assert kinds[n - 9] == BeatKind.ECTOPIC
+    assert kinds[n - 24] == BeatKind.MISSED
+    assert np.count_nonzero(kinds) <= 4
+    # Beats with a complete span keep their final class.
+    np.testing.assert_array_equal(kinds[: n - REACH_BEATS], classify_beats(bad)[: n - REACH_BEATS])

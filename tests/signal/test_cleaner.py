@@ -1,8 +1,9 @@
 """The stream cleaner against its definition, and the pipeline's one code path.
 
-A window ``(start, end]`` must get exactly what ``correct_rr`` gives for every beat up to
-``end`` (each segment cleaned on its own), restricted to the window, whether the beats came one
-at a time (live) or in blocks of any size (a file), and whatever the windows closed together.
+A window ``(start, end]`` must get exactly what ``correct_rr(..., ongoing=True)`` gives for
+every beat up to ``end`` (each segment cleaned on its own), restricted to the window, whether
+the beats came one at a time (live) or in blocks of any size (a file), and whatever the windows
+closed together.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from kindbreak.signal.artifacts import (
     Correction,
     apply_corrections,
+    classify_as_it_stands,
     classify_beats,
     correct_rr,
     running_median,
@@ -42,9 +44,10 @@ def stream(seed: int, n: int, artifacts: float) -> tuple[np.ndarray, np.ndarray,
 def reference(
     t: np.ndarray, rr: np.ndarray, gap: np.ndarray, start: float, end: float, method: Correction
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
-    """The definition: correct_rr of everything up to ``end``, restricted to the window."""
+    """The definition: correct_rr of everything up to ``end`` (its last segment going on),
+    restricted to the window."""
     upto = t <= end
-    c = correct_rr(rr[upto], t[upto], gap[upto], method=method)
+    c = correct_rr(rr[upto], t[upto], gap[upto], method=method, ongoing=True)
     inside = (c.t_s > start) & (c.t_s <= end)
     # Which input beats were artifacts (corrected with auto, found with none).
     n = int(upto.sum())
@@ -52,7 +55,7 @@ def reference(
     flags = np.zeros(n, dtype=bool)
     for a, b in itertools.pairwise(bounds):
         if b > a:
-            kinds = classify_beats(rr[a:b])
+            kinds = classify_as_it_stands(rr[a:b]) if b == n else classify_beats(rr[a:b])
             done = apply_corrections(
                 rr[a:b], t[a:b], kinds, running_median(rr[a:b]), fix=method is Correction.AUTO
             )

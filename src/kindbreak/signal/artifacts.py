@@ -175,19 +175,89 @@ def classify_rows(
         else np.concatenate((np.zeros((rows, 1)), nd[:, : stop - 1]), axis=1)
     )
     cur, nxt, nxt2 = nd[:, first:stop], nd[:, first + 1 : stop + 1], nd[:, first + 2 : stop + 2]
-    rr_cur = rr[:, first:stop]
+    rr_next = np.concatenate((rr[:, 1:], np.full((rows, 1), np.inf)), axis=1)[:, first:stop]
+    return _decide(prev, cur, nxt, nxt2, nm, rr[:, first:stop], rr_next, med, th2)
+
+
+def _decide(
+    prev: FloatArray,
+    cur: FloatArray,
+    nxt: FloatArray,
+    nxt2: FloatArray,
+    nm: FloatArray,
+    rr_cur: FloatArray,
+    rr_next: FloatArray,
+    med: FloatArray,
+    th2: FloatArray,
+) -> npt.NDArray[np.int8]:
+    """Lipponen & Tarvainen's decision rules, given each beat's normalised dRR (``cur``, its
+    neighbours ``prev``, ``nxt``, ``nxt2``), normalised deviation from the median (``nm``),
+    interval, next interval, local median and median threshold."""
+    kinds = np.zeros(cur.shape, dtype=np.int8)
     s12 = np.where(cur > 0, np.maximum(prev, nxt), np.minimum(prev, nxt))
     s22 = np.where(cur >= 0, np.minimum(nxt, nxt2), np.maximum(nxt, nxt2))
-
     ectopic = ((cur > 1) & (s12 < -C1 * cur - C2)) | ((cur < -1) & (s12 > -C1 * cur + C2))
     longshort = ~ectopic & (((cur > 1) & (s22 < -1)) | ((cur < -1) & (s22 > 1)) | (np.abs(nm) > 3))
-    rr_next = np.concatenate((rr[:, 1:], np.full((rows, 1), np.inf)), axis=1)[:, first:stop]
     missed = longshort & (rr_cur > med) & (np.abs(rr_cur / 2.0 - med) < th2)
     extra = longshort & (rr_cur < med) & (np.abs(rr_cur + rr_next - med) < th2)
     kinds[longshort] = BeatKind.MISALIGNED
     kinds[missed] = BeatKind.MISSED
     kinds[extra] = BeatKind.EXTRA
     kinds[ectopic] = BeatKind.ECTOPIC
+    return kinds
+
+
+#: Intervals a segment must hold before its last REACH_BEATS are classified with held
+#: thresholds (:func:`classify_tail_rows`); a shorter one is classified as it stands.
+TAIL_ROW = 2 * REACH_BEATS + 1
+
+
+def classify_tail_rows(rr_ms: FloatArray) -> npt.NDArray[np.int8]:
+    """Provisional classes of the last REACH_BEATS intervals of segments that go on after them,
+    one segment per row (its last TAIL_ROW intervals; the last column is the newest beat).
+
+    A beat's class needs the thresholds of the 45 beats after it, which do not exist yet for
+    the newest ones. Here each threshold is held at its last value computed from a full span
+    of the segment: the dRR threshold at the 45th beat from the end, the median threshold at
+    the 50th (the running median itself is taken as the segment stands, its end reflected).
+    The same decision rules as :func:`classify_beats` then apply. Once 50 more beats have come,
+    each of these beats gets its final class from the full spans instead.
+    """
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    rows, n = rr.shape
+    assert n == TAIL_ROW
+    r = REACH_BEATS
+    half = QD_SPAN_BEATS // 2  # 45
+    last_full = n - 1 - half  # the last column whose dRR span lies inside the row
+    drr = np.diff(rr, axis=-1, prepend=rr[:, :1])
+    # Exact dRR thresholds for columns r .. last_full (spans inside the row), held after.
+    th1 = _running_threshold_rows(drr, r, last_full + 1)
+    th1 = np.concatenate((th1, np.repeat(th1[:, -1:], n - 1 - last_full, axis=1)), axis=1)
+    nd = np.zeros((rows, n + 2 - r))  # columns r .. n + 1 (two past the end: 0)
+    nd[:, : n - r] = drr[:, r:] / th1
+    med_all = _running_median_rows(rr, MEDIAN_SPAN_BEATS // 2)
+    mrr = rr - med_all
+    mrr = np.where(mrr < 0, 2.0 * mrr, mrr)
+    # The median threshold at column r (its span, r +- 45, ends 5 before the newest beat,
+    # where the running median needs no reflection), held for the tail.
+    th2 = _running_threshold_rows(mrr, r, r + 1)
+    sl = slice(r + 1, n)
+    nm = mrr[:, sl] / th2
+    prev, cur = nd[:, 0 : n - 1 - r], nd[:, 1 : n - r]
+    nxt, nxt2 = nd[:, 2 : n + 1 - r], nd[:, 3 : n + 2 - r]
+    rr_next = np.concatenate((rr[:, r + 2 :], np.full((rows, 1), np.inf)), axis=1)
+    return _decide(prev, cur, nxt, nxt2, nm, rr[:, sl], rr_next, med_all[:, sl], th2)
+
+
+def classify_as_it_stands(rr_ms: FloatArray | list[float]) -> npt.NDArray[np.int8]:
+    """Classes of a segment known up to its last beat, as a window closing there sees them:
+    final classes (:func:`classify_beats`) for all but the last REACH_BEATS, held-threshold
+    classes (:func:`classify_tail_rows`) for those when the segment is long enough, else
+    the classes of the segment as if it ended there."""
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    kinds = classify_beats(rr)
+    if rr.size >= TAIL_ROW:
+        kinds[-REACH_BEATS:] = classify_tail_rows(rr[None, -TAIL_ROW:])[0]
     return kinds
 
 
@@ -352,11 +422,15 @@ def correct_rr(
     breaks: BoolArray | None = None,
     *,
     method: Correction = Correction.AUTO,
+    ongoing: bool = False,
 ) -> Cleaned:
     """Detect (always) and correct (``method="auto"``) artifacts in an RR series.
 
     ``breaks[i]`` marks a gap before interval ``i``; each gap-free segment is classified and
-    corrected on its own, and the output keeps the gaps as breaks.
+    corrected on its own, and the output keeps the gaps as breaks. ``ongoing``: the series is
+    a stream known up to its last beat, whose last segment goes on; its last beats are
+    classified as a window closing there sees them (:func:`classify_as_it_stands`): what the
+    pipeline's windows get (:mod:`kindbreak.signal.cleaner`).
     """
     rr = np.asarray(rr_ms, dtype=np.float64)
     t = np.cumsum(rr) / 1000.0 if t_s is None else np.asarray(t_s, dtype=np.float64)
@@ -370,7 +444,8 @@ def correct_rr(
     for a, b in itertools.pairwise(bounds):
         if b <= a:
             continue
-        kinds = classify_beats(rr[a:b])
+        last = b == rr.size
+        kinds = classify_as_it_stands(rr[a:b]) if ongoing and last else classify_beats(rr[a:b])
         med = running_median(rr[a:b])
         done = apply_corrections(rr[a:b], t[a:b], kinds, med, fix=method is Correction.AUTO)
         counts += np.bincount(kinds[done.corrected], minlength=len(BeatKind))

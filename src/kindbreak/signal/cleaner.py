@@ -3,19 +3,20 @@
 The pipeline hands :class:`StreamCleaner` the beats as they are placed (one at a time while
 monitoring, thousands at a time when a file is analysed) and asks for the NN intervals of the
 windows that close. A window ``(start_s, end_s]`` gets exactly what
-:func:`~kindbreak.signal.artifacts.correct_rr` gives for all the beats up to ``end_s`` (each
-gap-free segment classified and corrected on its own), restricted to the window: how the
-stream was cut into feeds, and which windows close together, changes nothing.
+``correct_rr(every beat up to end_s, ongoing=True)`` gives (each gap-free segment classified
+and corrected on its own), restricted to the window: how the stream was cut into feeds, and
+which windows close together, changes nothing.
 
 Why that is cheap. A beat's Lipponen-Tarvainen class depends on the ``REACH_BEATS`` (50)
 beats on either side of it in its segment. Once a beat has that many successors (or its
 segment has ended) its class is final: it is computed once, in a batch with its neighbours.
 The correction of final beats is settled once too, up to a point where two normal beats
-follow each other (nothing before such a point changes what comes after it). A window then
-needs only its last ``REACH_BEATS`` beats, whose class is still provisional (the segment as it
-stands at the window's end decides it, as if it ended there): those are classified for all the
-windows of a batch in one call, and corrected from the window's last settled point; a window
-whose provisional beats hold no artifact (nearly all) costs a few array slices.
+follow each other (nothing before such a point changes what comes after it). A closing window
+then only needs classes for its last ``REACH_BEATS`` beats, whose 91-beat spans are not complete
+yet: the thresholds are held at their last value from a complete span
+(:func:`~kindbreak.signal.artifacts.classify_tail_rows`, for all the windows of a batch at
+once: seven sorted spans a window instead of a hundred), and the run is corrected from the
+window's last settled point; a window whose last beats hold no artifact costs a few slices.
 
 Memory stays bounded: :meth:`StreamCleaner.forget_before` drops what no later window needs.
 """
@@ -30,10 +31,12 @@ import numpy.typing as npt
 
 from kindbreak.signal.artifacts import (
     REACH_BEATS,
+    TAIL_ROW,
     BeatKind,
     Correction,
     apply_corrections,
     classify_rows,
+    classify_tail_rows,
     running_median,
 )
 
@@ -290,11 +293,11 @@ class StreamCleaner:
         # Provisional classes of each window's last beats (after ``frontier``).
         prov_first = np.maximum(frontier + 1, seg)
         prov: list[npt.NDArray[np.int8]] = [np.zeros(0, dtype=np.int8)] * w
-        full = has & (last - 2 * REACH_BEATS + 1 >= seg)
+        full = has & (last - TAIL_ROW + 1 >= seg)
         fk = np.flatnonzero(full)
         if fk.size:
-            take = (last[fk] - b)[:, None] + np.arange(-2 * REACH_BEATS + 1, 1)[None, :]
-            rows = classify_rows(np.take(self._rr, take), REACH_BEATS)
+            take = (last[fk] - b)[:, None] + np.arange(-TAIL_ROW + 1, 1)[None, :]
+            rows = classify_tail_rows(np.take(self._rr, take))
             for j, k in enumerate(fk.tolist()):
                 prov[k] = rows[j]
         for k in np.flatnonzero(has & ~full).tolist():
