@@ -14,14 +14,16 @@ if TYPE_CHECKING:
 
 
 def run(ctx: Context, path: Path, *, as_json: bool, correction: str) -> int:
+    from dataclasses import replace
+
     from kindbreak.offline.analysis import analyze_file, pipeline_settings
     from kindbreak.progress import byte_progress
 
     size = path.stat().st_size if path.is_file() else 0
+    # The text shows the whole recording's band powers, not each window's: not computed.
+    settings = replace(pipeline_settings(ctx.settings), window_spectrum=as_json)
     with byte_progress(size, f"analysing {path.name}", ctx.output.err) as advance:
-        result = analyze_file(
-            path, pipeline_settings(ctx.settings), correction=correction, progress=advance
-        )
+        result = analyze_file(path, settings, correction=correction, progress=advance)
     if as_json:
         ctx.output.json(result.to_json())
     else:
@@ -50,8 +52,8 @@ def analysis_text(a: Analysis) -> str:
             f"LF/HF {_f(s['lf_hf'], '.2f')}, stress index {_f(s['stress_index'], '.1f')}, "
             f"artifacts {_f(s['artifact_pct'], '.1f')} %"
         )
-    good = [w for w in a.windows if w.score is not None]
-    lines.append(f"  windows {len(a.windows)} ({len(good)} scored)")
+    scored = sum(w.score is not None for w in a.windows)  # a window at a time, not a list
+    lines.append(f"  windows {len(a.windows)} ({scored} scored)")
     for e in a.episodes:
         lines.append(
             f"  stress episode {dur(e.start_s)} to {dur(e.end_s)}, peak {e.peak_score:.0f}, "

@@ -377,6 +377,7 @@ def compute_markers_batch(
     offsets: IntArray,
     *,
     frequency: bool = True,
+    stress: bool = True,
 ) -> list[Markers]:
     """Markers of many windows at once: window ``k`` is ``[offsets[k], offsets[k + 1])`` of
     the flat NN arrays (see :func:`compute_markers`). The time domain, the stress index and
@@ -414,7 +415,7 @@ def compute_markers_batch(
     sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
     sd2_sq = 2.0 * sdnn**2 - sd1**2
     sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)
-    si = _stress_indexes(rr, owner, n)
+    si = _stress_indexes(rr, owner, n) if stress else np.full(w, math.nan)
     bands = band_powers_ranges(rr, t, lo, hi) if frequency else np.full((w, 3), math.nan)
     vlf, lf, hf = bands[:, 0], bands[:, 1], bands[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):

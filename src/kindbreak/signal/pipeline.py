@@ -56,6 +56,10 @@ class PipelineSettings:
       ``max_artifact_share`` of its intervals were corrected, when its beats cover less than
       ``min_coverage`` of the window, when it has fewer than ``min_beats`` intervals, or when
       the last ``recent_hr_s`` hold fewer than ``min_recent_beats`` (contact lost).
+    * ``window_spectrum``: each window's band powers (VLF, LF, HF, LF/HF) and stress index
+      (behind the SNS index). Nothing of the score needs them; off (nan) where nothing reads
+      them, as ``analyze``'s text output, which shows the whole recording's instead: that is
+      about half the work of a window.
     """
 
     window_s: float = 300.0
@@ -68,6 +72,7 @@ class PipelineSettings:
     min_beats: int = 30
     min_recent_beats: int = 10
     close_delay_s: float = 2.0
+    window_spectrum: bool = True
     score: ScoreParams = ScoreParams()
     detector: DetectorParams = DetectorParams()
 
@@ -333,7 +338,10 @@ class Pipeline:
         have = np.flatnonzero(clean.n_input > 0)
         # The windows without beats add no intervals: the others' are contiguous.
         offsets = np.append(clean.offsets[have], clean.offsets[-1])
-        markers = compute_markers_batch(clean.rr_ms, clean.t_s, clean.breaks, offsets)
+        full = s.window_spectrum
+        markers = compute_markers_batch(
+            clean.rr_ms, clean.t_s, clean.breaks, offsets, frequency=full, stress=full
+        )
         recent = self._recent_hr_batch(clean, ends)
         for j, k in enumerate(have.tolist()):
             out.windows.append(
