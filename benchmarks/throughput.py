@@ -8,7 +8,9 @@ printed, because the machine may be shared: what matters is the ratio, not the s
 1. ``kindbreak analyze FILE`` as a person runs it (a child process: start-up, imports, reading
    the file, the pipeline, the summary, the output) on 8 hours and on 7 days of beats written as
    RR text, beside ``python -c "import neurokit2"`` (what any analysis that used NeuroKit2 would
-   pay before its first beat). Wall and CPU seconds and peak memory (max RSS) of each child.
+   pay before its first beat); the text output (the default) and ``--json`` (which prints every
+   window's markers, so computes their band powers, which the text does not show). Wall and CPU
+   seconds and peak memory (max RSS) of each child.
    Targets: 8 h within 0.25x the NeuroKit2 import; 7 days within 5x the 8 hours; peak memory
    of 7 days within 1.5x that of 8 hours. Also: seconds per day of beats (the 7 days' time less
    the 8 hours', per day of difference).
@@ -130,55 +132,58 @@ def offline(repeat: int, tmp: Path) -> tuple[Path, int]:
         f"{FIT_FILES} FIT files of {FIT_HOURS:g} h: {fit_beats} beats"
     )
     floor: list[Run] = []
-    eight: list[Run] = []
-    seven: list[Run] = []
+    runs: dict[str, list[Run]] = {k: [] for k in ("8 h", "7 days", "8 h json", "7 days json")}
     fits: list[Run] = []
     for r in range(repeat):
         floor.append(child([sys.executable, "-c", "import neurokit2"], env))
-        eight.append(child([*kb, "analyze", str(day_file)], env))
-        seven.append(child([*kb, "analyze", str(week_file)], env))
+        runs["8 h"].append(child([*kb, "analyze", str(day_file)], env))
+        runs["7 days"].append(child([*kb, "analyze", str(week_file)], env))
+        runs["8 h json"].append(child([*kb, "analyze", "--json", str(day_file)], env))
+        runs["7 days json"].append(child([*kb, "analyze", "--json", str(week_file)], env))
         data = tmp / f"log{r}"
         fits.append(child([*kb, "import", str(fit_dir), "--data-dir", str(data)], env))
         print(f"  repeat {r + 1}/{repeat} done")
 
     print("\n1. `kindbreak analyze FILE` (a child process, RR text) beside the NeuroKit2 import")
+    print("   (text: the summary, windows counted, episodes; --json: every window's markers)")
     print(f"{'':30} {'wall s':>8} {'CPU s':>8} {'max RSS MiB':>12}   (median of {repeat})")
-    for label, runs in (
-        ('python -c "import neurokit2"', floor),
-        ("analyze, 8 h", eight),
-        ("analyze, 7 days", seven),
-    ):
+    for label, rs in (('python -c "import neurokit2"', floor), *runs.items()):
         print(
-            f"{label:30} {med([x.wall_s for x in runs]):8.3f} {med([x.cpu_s for x in runs]):8.3f}"
-            f" {med([x.max_rss_mib for x in runs]):12.1f}"
+            f"{(label if label[0] == 'p' else 'analyze, ' + label):30}"
+            f" {med([x.wall_s for x in rs]):8.3f} {med([x.cpu_s for x in rs]):8.3f}"
+            f" {med([x.max_rss_mib for x in rs]):12.1f}"
         )
-    ratios = {
-        "8 h / NeuroKit2 import (target <= 0.25)": (
-            [e.wall_s / f.wall_s for e, f in zip(eight, floor, strict=True)],
-            [e.cpu_s / f.cpu_s for e, f in zip(eight, floor, strict=True)],
-        ),
-        "7 days / 8 h (target <= 5)": (
-            [w.wall_s / e.wall_s for w, e in zip(seven, eight, strict=True)],
-            [w.cpu_s / e.cpu_s for w, e in zip(seven, eight, strict=True)],
-        ),
-        "peak memory 7 days / 8 h (target <= 1.5)": (
-            [w.max_rss_mib / e.max_rss_mib for w, e in zip(seven, eight, strict=True)],
+
+    def ratio(a: list[Run], b: list[Run], field: str) -> list[float]:
+        return [getattr(x, field) / getattr(y, field) for x, y in zip(a, b, strict=True)]
+
+    ratios: dict[str, tuple[list[float], list[float]]] = {}
+    for mode, sfx in (("text", ""), ("--json", " json")):
+        day, wk = runs["8 h" + sfx], runs["7 days" + sfx]
+        ratios[f"{mode}: 8 h / NeuroKit2 import (<= 0.25)"] = (
+            ratio(day, floor, "wall_s"),
+            ratio(day, floor, "cpu_s"),
+        )
+        ratios[f"{mode}: 7 days / 8 h (<= 5)"] = (ratio(wk, day, "wall_s"), ratio(wk, day, "cpu_s"))
+        ratios[f"{mode}: peak memory 7 days / 8 h (<= 1.5)"] = (
+            ratio(wk, day, "max_rss_mib"),
             [],
-        ),
-    }
+        )
     print(f"\n{'ratio, same run':42} {'wall':>6} {'CPU':>6}   each repeat (wall)")
     for label, (wall, cpu) in ratios.items():
         c = f"{med(cpu):6.2f}" if cpu else f"{'':6}"
         each = " ".join(f"{v:.2f}" for v in wall)
         print(f"{label:42} {med(wall):6.2f} {c}   {each}")
     days = (WEEK_HOURS - HOURS) / 24.0
-    per_day_wall = [(w.wall_s - e.wall_s) / days for w, e in zip(seven, eight, strict=True)]
-    per_day_cpu = [(w.cpu_s - e.cpu_s) / days for w, e in zip(seven, eight, strict=True)]
-    print(
-        f"seconds per day of beats (7 days less 8 h, per day): wall {med(per_day_wall):.3f}, "
-        f"CPU {med(per_day_cpu):.3f}; the 7 days' {week.size} beats at "
-        f"{week.size / med([w.wall_s for w in seven]):,.0f} beats/s"
-    )
+    for mode, sfx in (("text", ""), ("--json", " json")):
+        day, wk = runs["8 h" + sfx], runs["7 days" + sfx]
+        per_wall = [(w.wall_s - e.wall_s) / days for w, e in zip(wk, day, strict=True)]
+        per_cpu = [(w.cpu_s - e.cpu_s) / days for w, e in zip(wk, day, strict=True)]
+        print(
+            f"{mode}: seconds per day of beats (7 days less 8 h, per day): wall "
+            f"{med(per_wall):.3f}, CPU {med(per_cpu):.3f}; "
+            f"{week.size / med([w.wall_s for w in wk]):,.0f} beats/s over the 7 days"
+        )
 
     print(f"\n2. `kindbreak import FOLDER` of {FIT_FILES} FIT files into a fresh log")
     print(
