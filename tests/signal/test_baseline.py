@@ -62,3 +62,34 @@ def test_round_trip_through_plain_data() -> None:
     assert b is not None
     again = Baseline.from_dict(b.to_dict())
     assert again == b
+
+
+def test_spread_is_taken_around_the_reference_each_window_was_scored_against() -> None:
+    """A day whose calm heart rate climbs 60 -> 70 bpm: around their median the windows spread
+    by about 4 bpm, but each sits within 1 bpm of the recent calm state it was scored against,
+    and that is how far this person's heart rate wanders while calm."""
+    rng = np.random.default_rng(8)
+    day = []
+    for i in range(200):
+        calm_now = 60.0 + 10.0 * i / 199
+        day.append(CalmSample(30.0 * i, calm_now + rng.normal(0, 1.0), 40.0, calm_now))
+    with_ref = Baseline.from_samples(day)
+    without = Baseline.from_samples([CalmSample(s.t_s, s.hr_bpm, s.rmssd_ms) for s in day])
+    assert with_ref is not None and without is not None
+    assert with_ref.hr_sd_bpm == pytest.approx(1.0, abs=0.15)
+    assert without.hr_sd_bpm == pytest.approx(3.8, abs=0.4)
+    assert with_ref.hr_bpm == without.hr_bpm  # the calm level itself is the median either way
+    assert Baseline.from_dict(with_ref.to_dict()) == with_ref
+
+
+def test_old_snapshots_without_references_still_load() -> None:
+    data = {
+        "hr_bpm": 62.0,
+        "rmssd_ms": 40.0,
+        "n_windows": 2,
+        "learned_until_s": 60.0,
+        "samples": [[0.0, 61.0, 40.0], [30.0, 63.0, 40.0]],
+    }
+    b = Baseline.from_dict(data)
+    assert b.hr_bpm == 62.0 and b.hr_sd_bpm == pytest.approx(1.4826)
+    assert all(math.isnan(s.ref_hr_bpm) for s in b.samples)

@@ -59,3 +59,26 @@ def test_poor_windows_never_trigger_and_do_not_count() -> None:
 def test_short_poor_stretch_pauses_but_does_not_reset() -> None:
     _, events = feed([20, 70, None, 70, 70])
     assert [e.kind for e in events] == [EventKind.RISING]
+
+
+def test_a_run_needs_a_fast_rise_and_must_still_be_up() -> None:
+    d = Detector(P)
+    # High for a minute, but no fast rise anywhere in the run (a meal building up): no episode.
+    assert [d.update(t, 80.0, rising_fast=False) for t in (0.0, 30.0, 60.0, 90.0)] == [None] * 4
+    d = Detector(P)
+    # A fast rise at the start of the run is enough; the prompt waits while the last 30 s are
+    # no longer up (a burst that is over), and comes when they are.
+    assert d.update(0.0, 80.0, rising_fast=True) is None
+    assert d.update(30.0, 80.0, rising_fast=False, still_up=False) is None
+    assert d.update(60.0, 80.0, rising_fast=False, still_up=False) is None
+    ev = d.update(90.0, 80.0, rising_fast=False, still_up=True)
+    assert ev is not None and ev.kind is EventKind.RISING and ev.episode_start_s == 0.0
+
+
+def test_contact_lost_for_longer_than_max_gap_ends_the_episode() -> None:
+    _, events = feed([20, 70, 70, 70, None, None, None, None, 70, 70, 70])
+    kinds = [(e.kind, e.t_s) for e in events]
+    # Rising at 60 s; the last good window at 90 s; over at 90 + 90 s; a new one needs min_on
+    # (30 s here) after contact returns at 240 s.
+    assert kinds[:2] == [(EventKind.RISING, 60.0), (EventKind.SETTLED, 180.0)]
+    assert kinds[2:] == [(EventKind.RISING, 270.0)]

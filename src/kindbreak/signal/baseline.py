@@ -1,10 +1,17 @@
-"""The person's own calm reference. Pure.
+"""The person's own long-term calm state. Pure.
 
 Heart rate and RMSSD differ several-fold between people, so kindbreak scores stress against the
 person's own calm values, never population thresholds (WHOOP uses a 14-day personal baseline,
 Elite HRV a week). A :class:`Baseline` keeps a bounded set of recent calm samples (one per
-calm window: time, heart rate, RMSSD) and summarises them robustly: the median, and the median
-absolute deviation (MAD) as the spread, so an artifact-laden or excited window cannot drag it.
+calm window: time, heart rate, RMSSD, and the recent calm heart rate it was scored against) and
+summarises them robustly: the median, and the median absolute deviation (MAD) as the spread, so
+an artifact-laden or excited window cannot drag it.
+
+The heart-rate spread (:attr:`Baseline.hr_sd_bpm`) is the spread of the calm windows around the
+reference each was scored against (:mod:`kindbreak.signal.reference`): how far this person's
+last-minute heart rate wanders while calm, without the slow drift of the day or the difference
+between days, which the reference follows. Samples without a reference (the first session's
+calibration, or logs written before the reference existed) count around their median.
 
 It is plain data: :meth:`Baseline.to_dict` / :meth:`Baseline.from_dict` round-trip it for the
 store, and :meth:`Baseline.merged` folds a new session's calm samples into an existing baseline,
@@ -29,11 +36,13 @@ MAD_TO_SD = 1.4826
 @dataclass(frozen=True, slots=True)
 class CalmSample:
     """One calm window: when it ended (s; wall or session time, the caller's choice), its
-    recent heart rate (bpm) and its RMSSD (ms)."""
+    recent heart rate (bpm), its RMSSD (ms) and the recent calm heart rate it was scored
+    against (bpm; NaN when unknown)."""
 
     t_s: float
     hr_bpm: float
     rmssd_ms: float
+    ref_hr_bpm: float = math.nan
 
     @property
     def usable(self) -> bool:
@@ -71,6 +80,9 @@ class Baseline:
         ln_rm = [math.log(s.rmssd_ms) for s in kept]
         hr_med = statistics.median(hr)
         ln_med = statistics.median(ln_rm)
+        deviations = [
+            s.hr_bpm - (s.ref_hr_bpm if math.isfinite(s.ref_hr_bpm) else hr_med) for s in kept
+        ]
         return cls(
             hr_bpm=hr_med,
             rmssd_ms=math.exp(ln_med),
@@ -78,7 +90,7 @@ class Baseline:
             learned_until_s=max(s.t_s for s in kept)
             if learned_until_s is None
             else learned_until_s,
-            hr_sd_bpm=MAD_TO_SD * _mad(hr, hr_med),
+            hr_sd_bpm=MAD_TO_SD * _mad(deviations, statistics.median(deviations)),
             ln_rmssd_sd=MAD_TO_SD * _mad(ln_rm, ln_med),
             samples=kept,
         )
@@ -107,12 +119,12 @@ class Baseline:
             "learned_until_s": self.learned_until_s,
             "hr_sd_bpm": self.hr_sd_bpm,
             "ln_rmssd_sd": self.ln_rmssd_sd,
-            "samples": [[s.t_s, s.hr_bpm, s.rmssd_ms] for s in self.samples],
+            "samples": [[s.t_s, s.hr_bpm, s.rmssd_ms, s.ref_hr_bpm] for s in self.samples],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Baseline:
-        samples = tuple(CalmSample(float(a), float(b), float(c)) for a, b, c in data["samples"])
+        samples = tuple(CalmSample(*(float(v) for v in row)) for row in data["samples"])
         if samples:
             rebuilt = cls.from_samples(samples, learned_until_s=float(data["learned_until_s"]))
             if rebuilt is not None:

@@ -3,7 +3,8 @@
 ``Pipeline.feed(item)`` takes one source item (a raw notification or a link-state event) and
 returns what changed: beats placed, windows closed (with markers, quality, score), detector
 events, and notes for the user. It holds only bounded state: the beats of the current window,
-the detector, and the baseline (given, or learned from the calibration stretch).
+the stress stage (the recent calm state of the last 15 minutes, the detector), and the baseline
+(given, or learned from the calibration stretch).
 
 Time is the items' own ``t_s``: the pipeline never reads a clock, so replaying a recording
 produces exactly the windows, scores and episodes live monitoring produced.
@@ -12,7 +13,7 @@ produces exactly the windows, scores and episodes live monitoring produced.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
@@ -23,11 +24,14 @@ from kindbreak.signal.artifacts import MAX_RR_MS, MIN_RR_MS, Correction, is_phys
 from kindbreak.signal.baseline import Baseline, CalmSample
 from kindbreak.signal.beats import Beat, BeatPlacer
 from kindbreak.signal.cleaner import CleanWindows, StreamCleaner
-from kindbreak.signal.detector import Detector, DetectorEvent, DetectorParams
+from kindbreak.signal.detector import DetectorEvent, DetectorParams
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
 from kindbreak.signal.hrv import Markers, compute_markers_batch
 from kindbreak.signal.notes import Note, NoteKind
-from kindbreak.signal.score import ScoreParams, stress_load_bpm, stress_score
+from kindbreak.signal.onset import OnsetParams
+from kindbreak.signal.reference import ReferenceParams
+from kindbreak.signal.score import ScoreParams
+from kindbreak.signal.stress import StressTracker
 from kindbreak.stream import LinkState, Notification, SourceItem, StateEvent
 
 
@@ -60,21 +64,29 @@ class PipelineSettings:
       (behind the SNS index). Nothing of the score needs them; off (nan) where nothing reads
       them, as ``analyze``'s text output, which shows the whole recording's instead: that is
       about half the work of a window.
+    * ``latest_hr_s``: the span of the "still up" check (``signal.onset``), which needs
+      ``min_latest_beats`` beats in it.
+    * ``reference``, ``score``, ``onset``, ``detector``: the stress stage
+      (``signal.stress``; ``docs/stress-score.md``).
     """
 
     window_s: float = 300.0
     step_s: float = 30.0
     recent_hr_s: float = 60.0
+    latest_hr_s: float = 30.0
     calibration_s: float = 0.0
     artifact_correction: Correction = Correction.AUTO
     max_artifact_share: float = 0.10
     min_coverage: float = 0.10
     min_beats: int = 30
     min_recent_beats: int = 10
+    min_latest_beats: int = 5
     close_delay_s: float = 2.0
     window_spectrum: bool = True
+    reference: ReferenceParams = ReferenceParams()
     score: ScoreParams = ScoreParams()
     detector: DetectorParams = DetectorParams()
+    onset: OnsetParams = OnsetParams()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +102,15 @@ class WindowResult:
     score: float | None
     stressed: bool
     calibrating: bool = False
-    #: The stress load behind the score (bpm; see ``score.stress_load_bpm``), None if unscored.
-    load_bpm: float | None = None
+    #: Heart rate of the window's last ``latest_hr_s`` (30 s): is a rise still there?
+    latest_hr_bpm: float = math.nan
+    #: The recent calm state the window was scored against (``signal.reference``), the
+    #: person's spread of calm heart rate, and the load in spreads behind the score
+    #: (``signal.score``); None when the window has no score.
+    ref_hr_bpm: float | None = None
+    ref_rmssd_ms: float | None = None
+    spread_bpm: float | None = None
+    load_sd: float | None = None
 
     @property
     def mean_hr_bpm(self) -> float:
@@ -147,7 +166,7 @@ class Pipeline:
         self.settings = s = settings or PipelineSettings()
         self.baseline = baseline
         self.baseline_learned = False
-        self.detector = Detector(s.detector)
+        self.stress = StressTracker(s.score, s.reference, s.detector, s.onset)
         self._placer = BeatPlacer()
         self._cleaner = StreamCleaner(s.artifact_correction, keep_history=keep_history)
         self._last_beat_s: float | None = None
@@ -342,13 +361,13 @@ class Pipeline:
         markers = compute_markers_batch(
             clean.rr_ms, clean.t_s, clean.breaks, offsets, frequency=full, stress=full
         )
-        recent = self._recent_hr_batch(clean, ends)
+        recent = self._recent_hr_batch(clean, ends, s.recent_hr_s, s.min_recent_beats)
+        latest = self._recent_hr_batch(clean, ends, s.latest_hr_s, s.min_latest_beats)
         for j, k in enumerate(have.tolist()):
-            out.windows.append(
-                self._assess(
-                    float(starts[k]), float(ends[k]), clean, k, markers[j], float(recent[k]), out
-                )
+            window = self._assess(
+                float(starts[k]), float(ends[k]), clean, k, markers[j], float(recent[k])
             )
+            out.windows.append(self._read_stress(window, float(latest[k]), out))
         warn = self.hr_only and not self._warned_hr_only and self.last_hr_bpm is not None
         if have.size < ends.size and warn:
             self._warned_hr_only = True
@@ -362,17 +381,18 @@ class Pipeline:
                 )
             )
 
-    def _recent_hr_batch(self, clean: CleanWindows, ends: FloatArray) -> FloatArray:
-        """The heart rate (bpm) of each window's last ``recent_hr_s`` (nan with fewer than
-        ``min_recent_beats`` intervals)."""
-        s = self.settings
+    def _recent_hr_batch(
+        self, clean: CleanWindows, ends: FloatArray, span_s: float, min_beats: int
+    ) -> FloatArray:
+        """The heart rate (bpm) of each window's last ``span_s`` (nan with fewer than
+        ``min_beats`` intervals)."""
         w = ends.size
         owner = np.repeat(np.arange(w), np.diff(clean.offsets))
-        inside = clean.t_s > (ends - s.recent_hr_s)[owner]
+        inside = clean.t_s > (ends - span_s)[owner]
         count = np.bincount(owner[inside], minlength=w)
         total = np.bincount(owner[inside], weights=clean.rr_ms[inside], minlength=w)
         hr = np.full(w, math.nan)
-        ok = count >= s.min_recent_beats
+        ok = count >= min_beats
         hr[ok] = 60000.0 / (total[ok] / count[ok])
         return hr
 
@@ -391,10 +411,8 @@ class Pipeline:
         k: int,
         markers: Markers,
         recent_hr: float,
-        out: FeedResult,
     ) -> WindowResult:
-        """Quality, baseline learning, score and detector update of one window whose markers
-        are known."""
+        """Quality and baseline learning of one window whose markers are known."""
         s = self.settings
         n_input = int(clean.n_input[k])
         artifact_share = int(clean.n_corrected[k]) / n_input if n_input else 0.0
@@ -421,14 +439,6 @@ class Pipeline:
                 self.baseline = Baseline.from_samples(self._calibration, learned_until_s=end_s)
                 self.baseline_learned = self.baseline is not None
             calibrating = self.baseline is None
-        score: float | None = None
-        load: float | None = None
-        if good and self.baseline is not None and not calibrating:
-            load = stress_load_bpm(recent_hr, markers.rmssd_ms, self.baseline, s.score)
-            score = stress_score(recent_hr, markers.rmssd_ms, self.baseline, s.score)
-            event = self.detector.update(end_s, score)
-            if event is not None:
-                out.events.append(event)
         return WindowResult(
             start_s=start_s,
             end_s=end_s,
@@ -438,8 +448,34 @@ class Pipeline:
             quality=quality,
             markers=markers,
             recent_hr_bpm=recent_hr,
-            score=score,
-            stressed=self.detector.stressed,
+            score=None,
+            stressed=False,
             calibrating=calibrating,
-            load_bpm=load,
+        )
+
+    def _read_stress(self, window: WindowResult, latest_hr: float, out: FeedResult) -> WindowResult:
+        """The stress stage for one closed window: reference, score, onset checks, detector
+        (``signal.stress``); the window gains its score, what it was read against, and the
+        detector's state."""
+        reading, event = self.stress.update(
+            window.end_s,
+            window.recent_hr_bpm,
+            window.markers.rmssd_ms,
+            latest_hr_bpm=latest_hr,
+            good=window.quality is Quality.GOOD,
+            baseline=None if window.calibrating else self.baseline,
+        )
+        if event is not None:
+            out.events.append(event)
+        if reading is None:
+            return replace(window, latest_hr_bpm=latest_hr, stressed=self.stress.stressed)
+        return replace(
+            window,
+            latest_hr_bpm=latest_hr,
+            score=reading.score,
+            stressed=self.stress.stressed,
+            ref_hr_bpm=reading.reference.hr_bpm,
+            ref_rmssd_ms=reading.reference.rmssd_ms,
+            spread_bpm=reading.spread_bpm,
+            load_sd=reading.load_sd,
         )

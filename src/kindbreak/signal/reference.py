@@ -1,0 +1,108 @@
+"""The recent calm state each window is compared with: a reference that follows the day. Pure.
+
+A person's calm heart rate is not one number. Posture, a meal, coffee and the afternoon dip move
+it by several bpm over minutes to hours, while a stress response raises it within a minute or
+two. So a window is scored against the person's *recent* calm state, not against one value
+learned in the morning:
+
+* **heart rate**: a robust low envelope, the ``quantile`` (20th percentile) of the last minute's
+  heart rate of the good windows of the last ``lookback_s`` (15 min). A stress response of up to
+  about 12 minutes (80 % of the lookback) sits above it and does not lift it; a slow drift, or a
+  step that builds up over ten minutes or more, carries it along.
+* **RMSSD**: the median ln RMSSD of the same windows.
+* **bounded by the long-term baseline** (14 days, :class:`~kindbreak.signal.baseline.Baseline`):
+  the recent reference may move at most ``max_shift_bpm`` from the baseline's heart rate (and
+  ``max_shift_ln_rmssd`` from its ln RMSSD): hours of sustained stress become the new "calm"
+  only up to that bound.
+
+Until ``min_windows`` good windows have been seen in the lookback (a session's first minutes,
+or after contact was lost for longer than the lookback) the reference is the baseline itself.
+See ``docs/stress-score.md`` for the choice and its sources.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kindbreak.signal.baseline import Baseline
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceParams:
+    #: how far back the recent calm state looks (s), and the low quantile taken of it
+    lookback_s: float = 900.0
+    quantile: float = 0.2
+    #: good windows needed in the lookback before it replaces the baseline
+    min_windows: int = 10
+    #: the recent reference stays within these of the long-term baseline
+    max_shift_bpm: float = 10.0
+    max_shift_ln_rmssd: float = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The calm state a window was scored against."""
+
+    hr_bpm: float
+    rmssd_ms: float
+    #: good windows of the lookback it was taken from (0: the baseline alone)
+    n_windows: int
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile with linear interpolation between order statistics (numpy's default
+    method), in plain Python: the lists here hold at most a few dozen values."""
+    xs = sorted(values)
+    pos = q * (len(xs) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def _clip(x: float, centre: float, half_width: float) -> float:
+    return min(max(x, centre - half_width), centre + half_width)
+
+
+class CalmReference:
+    """Keeps the good windows of the lookback and summarises them (bounded state)."""
+
+    def __init__(self, params: ReferenceParams | None = None) -> None:
+        self.params = params or ReferenceParams()
+        self._recent: deque[tuple[float, float, float]] = deque()
+
+    def add(self, t_s: float, hr_bpm: float, rmssd_ms: float) -> None:
+        """Record a good window (its end, last minute's heart rate, RMSSD)."""
+        if not (math.isfinite(hr_bpm) and math.isfinite(rmssd_ms) and rmssd_ms > 0):
+            return
+        self._recent.append((t_s, hr_bpm, math.log(rmssd_ms)))
+        self._forget(t_s)
+
+    def _forget(self, t_s: float) -> None:
+        horizon = t_s - self.params.lookback_s
+        while self._recent and self._recent[0][0] <= horizon:
+            self._recent.popleft()
+
+    def last_hr(self, n: int, before_s: float) -> list[float]:
+        """Last-minute heart rates of the last ``n`` good windows that ended before
+        ``before_s`` (within the lookback)."""
+        return [hr for t, hr, _ in self._recent if t < before_s][-n:]
+
+    def reference(self, t_s: float, baseline: Baseline) -> Reference:
+        """The recent calm state at ``t_s`` (windows that ended before it), bounded by
+        ``baseline``."""
+        p = self.params
+        self._forget(t_s)
+        recent = [r for r in self._recent if r[0] < t_s]
+        if len(recent) < p.min_windows:
+            return Reference(baseline.hr_bpm, baseline.rmssd_ms, 0)
+        hr = quantile([r[1] for r in recent], p.quantile)
+        ln_rmssd = statistics.median(r[2] for r in recent)
+        return Reference(
+            hr_bpm=_clip(hr, baseline.hr_bpm, p.max_shift_bpm),
+            rmssd_ms=math.exp(_clip(ln_rmssd, baseline.ln_rmssd, p.max_shift_ln_rmssd)),
+            n_windows=len(recent),
+        )
