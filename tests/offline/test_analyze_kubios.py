@@ -49,6 +49,9 @@ WINDOW_KEYS = {
     "sdnn_ms",
     "stress_score",
     "stressed",
+    "ref_hr_bpm",
+    "ref_rmssd_ms",
+    "spread_bpm",
 }
 EPISODE_KEYS = {"start_s", "end_s", "peak_score"}
 
@@ -140,6 +143,11 @@ def test_json_shape_windows_and_episodes(workday_json: dict) -> None:
         assert isinstance(w["stressed"], bool)
         assert w["stress_score"] is None or 0.0 <= w["stress_score"] <= 100.0
         assert 60.0 < w["mean_hr_bpm"] < 80.0
+        # A scored window says what it was scored against: the recent calm state and spread.
+        scored = w["stress_score"] is not None
+        assert all((w[k] is not None) == scored for k in ("ref_hr_bpm", "ref_rmssd_ms"))
+        if scored:
+            assert abs(w["ref_hr_bpm"] - 65.0) < 3.0 and 1.0 <= w["spread_bpm"] <= 5.0
     ends = [w["end_s"] for w in windows]
     assert all(b - a == pytest.approx(30.0, abs=1e-3) for a, b in itertools.pairwise(ends))
     assert len(data["episodes"]) == 1

@@ -66,6 +66,10 @@ def test_csv_export_has_every_window(built: Built) -> None:
             assert float(r["stress_score"]) == pytest.approx(s, abs=1e-4)
     assert {"rmssd_ms", "band", "start_utc", "marker_lf_hf"} <= set(rows[0])
     assert rows[0]["start_utc"].startswith("2026-03-02T09:")
+    # Each scored window carries the recent calm state it was scored against.
+    for r in rows:
+        assert (r["ref_hr_bpm"] == "") == (r["stress_score"] == "")
+        assert (r["spread_bpm"] == "") == (r["stress_score"] == "")
 
 
 def test_rr_export_is_one_interval_per_line_and_reimports(built: Built, tmp_path: Path) -> None:
@@ -126,6 +130,21 @@ def test_html_report_is_self_contained(built: Built, tmp_path: Path) -> None:
     assert f"{abs(h.score.mean_drop):.1f} points" in page
     assert f"{h.score.ci_low:+.1f} to {h.score.ci_high:+.1f}" in page
     assert "Mon 2026-03-02" in page and "What calms you" in page
+    assert "dashed green line is your recent calm heart rate" in page
+
+
+def test_the_timeline_draws_the_recent_calm_state(built: Built) -> None:
+    from kindbreak.report.html import timeline_figure
+
+    with Store(built.db) as store:
+        report = build_report(store, UTC)
+    day = next(d for d in report.days if d.windows)
+    fig = timeline_figure(day, report)
+    ax_hr = fig.axes[0]
+    (calm,) = [ln for ln in ax_hr.get_lines() if ln.get_label() == "your recent calm"]
+    drawn = [y for y in calm.get_ydata() if y == y]
+    refs = [w.ref_hr_bpm for w in day.windows if w.ref_hr_bpm is not None]
+    assert drawn == pytest.approx(refs)
 
 
 def test_html_escapes_what_people_typed() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sqlite3
@@ -15,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from kindbreak.errors import StoreError
+from kindbreak.signal.hrv import Markers
+from kindbreak.signal.pipeline import Quality, WindowResult
 from kindbreak.store.db import Store
-from kindbreak.store.schema import SCHEMA_VERSION
+from kindbreak.store.schema import MIGRATIONS, SCHEMA_VERSION
 from support.data import REPO
 
 
@@ -226,3 +229,52 @@ def test_kill_9_loses_nothing_older_than_the_last_commit(tmp_path: Path) -> None
         rows = fresh.query("SELECT rr_ms FROM beats ORDER BY t_s")
         assert [r["rr_ms"] for r in rows] == committed_rr
         assert fresh.count("sessions") == 1
+
+
+def _window(end_s: float, hr: float, *, ref: float | None, stressed: bool) -> WindowResult:
+    nan = math.nan
+    return WindowResult(
+        start_s=end_s - 300.0,
+        end_s=end_s,
+        n_beats=300,
+        artifact_share=0.0,
+        coverage=1.0,
+        quality=Quality.GOOD,
+        markers=Markers(300, 300.0, 800.0, hr, 50.0, 40.0, *([nan] * 8)),
+        recent_hr_bpm=hr,
+        score=20.0 if ref is not None else None,
+        stressed=stressed,
+        ref_hr_bpm=ref,
+        ref_rmssd_ms=None if ref is None else 42.0,
+        spread_bpm=None if ref is None else 1.9,
+    )
+
+
+def test_a_version_1_log_gains_the_reference_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "kindbreak.sqlite3"
+    with closing(sqlite3.connect(path)) as conn:
+        for statement in MIGRATIONS[1]:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version=1")
+        conn.execute("INSERT INTO sessions(id, started_wall, source) VALUES (1, 1000.0, 'ble')")
+        conn.execute(
+            "INSERT INTO windows(session_id, start_s, end_s, n_beats, quality, recent_hr_bpm,"
+            " rmssd_ms, score, stressed) VALUES (1, 0, 300, 300, 'good', 64.0, 40.0, 20.0, 0)"
+        )
+        conn.commit()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 3
+        store.add_window(1, _window(330.0, 70.0, ref=65.5, stressed=False))
+        store.add_window(1, _window(360.0, 80.0, ref=65.5, stressed=True))
+        store.commit()
+        rows = store.query("SELECT end_s, ref_hr_bpm, ref_rmssd_ms, spread_bpm FROM windows")
+        assert [tuple(r) for r in rows] == [
+            (300.0, None, None, None),  # logged before the reference existed
+            (330.0, 65.5, 42.0, 1.9),
+            (360.0, 65.5, 42.0, 1.9),
+        ]
+        # The calm windows for the 14-day baseline: outside episodes, with their reference
+        # (NaN for the old row); the stressed window is left out.
+        samples = store.calm_samples(since_wall=0.0)
+    assert [s[:3] for s in samples] == [(1300.0, 64.0, 40.0), (1330.0, 70.0, 40.0)]
+    assert math.isnan(samples[0][3]) and samples[1][3] == 65.5

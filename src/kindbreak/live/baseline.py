@@ -1,9 +1,9 @@
 """The person's calm baseline across sessions and days, kept in the log.
 
-Every session starts from the last 14 days of calm windows in the store (good quality, scored
-rest or low), summarised by :class:`~kindbreak.signal.baseline.Baseline` (median and MAD); only
-the very first session calibrates from its own first minutes. After each session a snapshot
-goes to the ``baselines`` table, which ``kindbreak baseline`` shows
+Every session starts from the last 14 days of calm windows in the store (good quality, scored,
+outside stress episodes), summarised by :class:`~kindbreak.signal.baseline.Baseline` (median
+and MAD); only the very first session calibrates from its own first minutes. After each
+session a snapshot goes to the ``baselines`` table, which ``kindbreak baseline`` shows
 (:mod:`kindbreak.commands.baseline`).
 """
 
@@ -17,10 +17,10 @@ BASELINE_HORIZON_S = 14 * 24 * 3600.0
 
 def stored_baseline(store: Store, now_wall: float) -> Baseline | None:
     """The person's calm baseline from the last 14 days of the log (median and MAD of the calm
-    windows' heart rate and RMSSD); ``None`` before the first session has been calibrated."""
+    windows' heart rate and RMSSD, the heart-rate spread taken around the recent calm state each
+    window was scored against); ``None`` before the first session has been calibrated."""
     samples = [
-        CalmSample(t, hr, rmssd)
-        for t, hr, rmssd in store.calm_samples(since_wall=now_wall - BASELINE_HORIZON_S)
+        CalmSample(*row) for row in store.calm_samples(since_wall=now_wall - BASELINE_HORIZON_S)
     ]
     return Baseline.from_samples(samples, learned_until_s=now_wall) if samples else None
 

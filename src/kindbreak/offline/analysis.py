@@ -142,6 +142,9 @@ def window_json(w: WindowResult) -> dict[str, Any]:
         "stress_index": _r(m.stress_index),
         "stress_score": _r(w.score, 1),
         "stressed": w.stressed,
+        "ref_hr_bpm": _r(w.ref_hr_bpm),
+        "ref_rmssd_ms": _r(w.ref_rmssd_ms),
+        "spread_bpm": _r(w.spread_bpm),
     }
 
 

@@ -33,6 +33,9 @@ WINDOW_COLUMNS = (
     "stress_score",
     "band",
     "stressed",
+    "ref_hr_bpm",
+    "ref_rmssd_ms",
+    "spread_bpm",
 )
 
 
@@ -73,6 +76,9 @@ def write_windows_csv(store: Store, out: TextIO, *, session_id: int | None = Non
                 _num(w.score),
                 "" if w.score is None else band_of(w.score).value,
                 int(w.stressed),
+                _num(w.ref_hr_bpm),
+                _num(w.ref_rmssd_ms),
+                _num(w.spread_bpm),
                 *(_num(w.markers.get(k)) for k in marker_keys),
             ]
         )

@@ -114,12 +114,16 @@ def timeline_figure(day: DaySummary, report: Report) -> Any:
     ax_hr, ax_s = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1.35])
     xs, hr = _series(day, report, "mean_hr_bpm")
     _, recent = _series(day, report, "recent_hr_bpm")
+    _, ref = _series(day, report, "ref_hr_bpm")
     _, score = _series(day, report, "score")
     ax_hr.plot(xs, hr, color="#6d4c9f", lw=1.6, label="heart rate (5-min window)")
     ax_hr.plot(xs, recent, color="#6d4c9f", lw=0.8, alpha=0.45, label="heart rate (last minute)")
+    if any(math.isfinite(v) for v in ref):
+        # The recent calm state each window was scored against (signal/reference.py).
+        ax_hr.plot(xs, ref, color="#4caf7d", lw=1.4, ls="--", label="your recent calm")
     ax_hr.set_ylabel("heart rate\n(bpm)")
     ax_hr.grid(alpha=0.25)
-    ax_hr.legend(loc="upper left", fontsize=8, framealpha=0.85, ncols=2)
+    ax_hr.legend(loc="upper left", fontsize=8, framealpha=0.85, ncols=3)
     for band in Band:
         lo, hi = BAND_RANGE[band]
         ax_s.axhspan(lo, hi, color=BAND_COLOR[band], alpha=0.13, lw=0)
@@ -363,6 +367,13 @@ def render_html(report: Report) -> str:
             )
             parts.append(_kind_table(report))
         parts.append("<h2>Timelines</h2>")
+        parts.append(
+            '<p class="note">The dashed green line is your recent calm heart rate: the low '
+            "level of the last 20 minutes, kept within reach of your 14-day baseline. The "
+            "stress score reads how far the last minute rises above it, so a slow drift over "
+            "the day does not read as stress; a prompt needs a rise within minutes that "
+            "lasts.</p>"
+        )
         for d in report.days:
             if d.windows:
                 parts.append(_img(timeline_figure(d, report), f"timeline of {d.day.isoformat()}"))

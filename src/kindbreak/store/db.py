@@ -355,7 +355,8 @@ class Store:
         self._buffer(
             "INSERT INTO windows(session_id, start_s, end_s, n_beats, quality, artifact_share,"
             " coverage, mean_hr_bpm, recent_hr_bpm, rmssd_ms, sdnn_ms, score, stressed,"
-            " markers_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " markers_json, ref_hr_bpm, ref_rmssd_ms, spread_bpm)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     session_id,
@@ -372,6 +373,9 @@ class Store:
                     _finite(w.score),
                     int(bool(w.stressed)),
                     json.dumps({k: _finite(v) for k, v in markers.items()}),
+                    _finite(w.ref_hr_bpm),
+                    _finite(w.ref_rmssd_ms),
+                    _finite(w.spread_bpm),
                 )
             ],
         )
@@ -498,21 +502,29 @@ class Store:
         return score if now_wall - wall <= max_age_s else None
 
     def calm_samples(
-        self, *, since_wall: float, max_score: float = 50.0, limit: int = 2000
-    ) -> list[tuple[float, float, float]]:
-        """(wall time, heart rate of the last minute, RMSSD) of the calm windows since
-        ``since_wall``, oldest first: good quality, scored rest or low (at most ``max_score``).
-        The newest ``limit`` are kept."""
+        self, *, since_wall: float, limit: int = 2000
+    ) -> list[tuple[float, float, float, float]]:
+        """(wall time, heart rate of the last minute, RMSSD, the recent calm heart rate it was
+        scored against or NaN) of the calm windows since ``since_wall``, oldest first: good
+        quality, scored, outside stress episodes. The newest ``limit`` are kept.
+
+        Calm is "outside an episode", not "a low score": the baseline's spread is the spread of
+        these windows around their reference, and keeping only low scores would cut that spread
+        short, and with it the next spread, session after session."""
         rows = self._read(
-            "SELECT s.started_wall + w.end_s, w.recent_hr_bpm, w.rmssd_ms FROM windows w"
+            "SELECT s.started_wall + w.end_s, w.recent_hr_bpm, w.rmssd_ms, w.ref_hr_bpm"
+            " FROM windows w"
             " JOIN sessions s ON s.id = w.session_id"
-            " WHERE w.quality = 'good' AND w.score IS NOT NULL AND w.score <= ?"
+            " WHERE w.quality = 'good' AND w.score IS NOT NULL AND w.stressed = 0"
             " AND w.recent_hr_bpm IS NOT NULL AND w.rmssd_ms > 0"
             " AND s.started_wall + w.end_s > ?"
             " ORDER BY s.started_wall + w.end_s DESC LIMIT ?",
-            (max_score, since_wall, limit),
+            (since_wall, limit),
         ).fetchall()
-        return [(float(a), float(b), float(c)) for a, b, c in reversed(rows)]
+        return [
+            (float(a), float(b), float(c), math.nan if d is None else float(d))
+            for a, b, c, d in reversed(rows)
+        ]
 
     def add_baseline(self, *, wall: float, baseline: Baseline, session_id: int | None) -> None:
         """A snapshot of the calm baseline (``kindbreak baseline`` shows the latest)."""

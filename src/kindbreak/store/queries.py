@@ -38,6 +38,11 @@ class WindowRec:
     stressed: bool
     step_s: float
     markers: dict[str, float | None] = field(default_factory=dict)
+    #: the recent calm state the window was scored against, and the person's spread of calm
+    #: heart rate (None when unscored or logged before they were kept)
+    ref_hr_bpm: float | None = None
+    ref_rmssd_ms: float | None = None
+    spread_bpm: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +164,9 @@ def windows(
                 stressed=bool(r["stressed"]),
                 step_s=steps.get(sid, DEFAULT_STEP_S),
                 markers=_markers(str(r["markers_json"])),
+                ref_hr_bpm=r["ref_hr_bpm"],
+                ref_rmssd_ms=r["ref_rmssd_ms"],
+                spread_bpm=r["spread_bpm"],
             )
         )
     return out

@@ -6,7 +6,7 @@ monotonic clock, so a row's wall time is ``sessions.started_wall + t_s``.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -94,5 +94,13 @@ MIGRATIONS: dict[int, list[str]] = {
     # say which answers were simulated; every earlier practice was the person's own.
     2: [
         "ALTER TABLE practices ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0",
+    ],
+    # 3: each scored window logs the recent calm state it was scored against and the person's
+    # spread of calm heart rate its load was counted in (signal/reference.py, signal/score.py);
+    # NULL for windows without a score and for windows logged before this version.
+    3: [
+        "ALTER TABLE windows ADD COLUMN ref_hr_bpm REAL",
+        "ALTER TABLE windows ADD COLUMN ref_rmssd_ms REAL",
+        "ALTER TABLE windows ADD COLUMN spread_bpm REAL",
     ],
 }
