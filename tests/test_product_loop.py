@@ -78,7 +78,9 @@ def test_a_stressful_stretch_brings_a_prompt_the_break_is_logged_and_reported(
         shown.summary,
     )
     assert prompt["score"] > 75  # high stress
-    assert 20 * 60 <= prompt["t_s"] <= 25 * 60  # in the first stressful stretch (min 20-26)
+    # As the first stressful stretch begins (labelled from minute 17.7 to 26.3; this person's
+    # heart rate rises 13 s before the label, and the prompt comes then).
+    assert 17 * 60 <= prompt["t_s"] <= 26 * 60
     assert practice["outcome"] == "done"
     assert practice["prompt_row_id"] == prompt["id"]
     assert practice["kind"] == prompt["kind"]

@@ -156,6 +156,11 @@ def test_before_after_effect_matches_an_independent_computation(built: Built, re
     assert f"{h.score.ci_low:+.1f} to {h.score.ci_high:+.1f}" in text
 
 
+def cell(seconds: float) -> str:
+    """A table cell as documented (``kindbreak.durations``): minutes, or seconds under one."""
+    return f"{round(seconds)}s" if 0 < round(seconds) < 60 else f"{round(seconds / 60)}m"
+
+
 def test_terminal_report_shows_the_numbers(report) -> None:  # type: ignore[no-untyped-def]
     buf = io.StringIO()
     render(report, buf, width=160, color=False)
@@ -167,8 +172,8 @@ def test_terminal_report_shows_the_numbers(report) -> None:  # type: ignore[no-u
         label = f"{d.day.strftime('%a')} {d.day.day} {d.day.strftime('%b')}"
         row = next(ln for ln in out.splitlines() if ln.strip().startswith(label) and "m " in ln)
         cells = row.split()[3:]
-        minutes = [f"{round(d.band_s[b] / 60)}m" for b in Band]
-        unscored = f"{round((d.calibrating_s + d.poor_s) / 60)}m"
+        minutes = [cell(d.band_s[b]) for b in Band]
+        unscored = cell(d.calibrating_s + d.poor_s)
         assert cells == [*minutes, unscored, *map(str, (d.prompts, d.done, d.skipped, d.snoozed))]
         spark, _, _ = sparkline(d, 36)
         assert any(spark.strip() in ln for ln in out.splitlines() if label in ln)

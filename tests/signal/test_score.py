@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -58,21 +59,27 @@ def test_the_same_rise_weighs_more_for_a_steady_person() -> None:
     steady = Baseline(65.0, 40.0, n_windows=2000, hr_sd_bpm=1.0)
     jumpy = Baseline(65.0, 40.0, n_windows=2000, hr_sd_bpm=4.0)
     s_steady, s_jumpy = spread_bpm(steady), spread_bpm(jumpy)
-    # Pooled with the default (2 bpm) as if from 60 windows: sqrt((60*4 + 2000*1) / 2060).
-    assert s_steady == pytest.approx(1.043, abs=0.001)
-    assert s_jumpy == pytest.approx(3.956, abs=0.001)
-    assert stress_score(69.0, 40.0, REF, s_steady) == pytest.approx(99.7, abs=0.1)  # high
-    assert stress_score(69.0, 40.0, REF, s_jumpy) == pytest.approx(50.5, abs=0.1)  # low
+    # Pooled with the default (2 bpm) as if from 60 windows, sqrt((60*4 + 2000*1) / 2060) =
+    # 1.043, then half the way from the default to it on a log scale: sqrt(2 * 1.043).
+    assert s_steady == pytest.approx(1.444, abs=0.001)
+    assert s_jumpy == pytest.approx(2.813, abs=0.001)
+    assert stress_score(69.0, 40.0, REF, s_steady) == pytest.approx(97.2, abs=0.1)  # high
+    assert stress_score(69.0, 40.0, REF, s_jumpy) == pytest.approx(69.9, abs=0.1)  # medium
 
 
 def test_a_first_calibration_barely_moves_the_default_spread() -> None:
     # Nine samples from the first five minutes, nearly identical: not "this person never
     # varies", only "not known yet".
     first = Baseline(65.0, 40.0, n_windows=9, hr_sd_bpm=0.2)
-    assert spread_bpm(first) == pytest.approx(math.sqrt((60 * 4.0 + 9 * 0.04) / 69), rel=1e-9)
-    assert spread_bpm(Baseline(65.0, 40.0, n_windows=3)) == P.default_spread_bpm  # no spread
+    pooled = math.sqrt((60 * 4.0 + 9 * 0.04) / 69)
+    assert spread_bpm(first) == pytest.approx(math.sqrt(2.0 * pooled), rel=1e-9)
+    assert spread_bpm(Baseline(65.0, 40.0, n_windows=3)) == pytest.approx(P.default_spread_bpm)
     huge = Baseline(65.0, 40.0, n_windows=5000, hr_sd_bpm=20.0)
     assert spread_bpm(huge) == P.max_spread_bpm
+    # All of the person's own spread, or none of it:
+    own = replace(P, spread_weight=1.0, max_spread_bpm=30.0)
+    assert spread_bpm(huge, own) == pytest.approx(math.sqrt((240 + 5000 * 400) / 5060))
+    assert spread_bpm(huge, replace(P, spread_weight=0.0)) == P.default_spread_bpm
 
 
 @settings(derandomize=True, database=None)

@@ -1,10 +1,11 @@
 """Decides "stress is rising" from the stream of window scores, without flapping. Pure.
 
-Hysteresis: an episode starts when the score has stayed at or above ``on_score`` for
-``min_on_s`` seconds of good windows, and ends only when it has stayed below ``off_score``
-(lower than ``on_score``) for ``min_off_s``. The score is read against the person's recent calm
-state, so an episode ends when heart rate is back to that state, whatever its absolute value,
-and the detector is then ready for the next one. Two more conditions, given by the caller
+Hysteresis: an episode starts when the score has stayed high for ``min_on_s`` seconds of good
+windows (reaching ``on_score``, and not falling below ``off_score`` in between), and ends only
+when it has stayed below ``off_score`` (lower than ``on_score``) for ``min_off_s``. The score
+is read against the person's recent calm state, so an episode ends when heart rate is back to
+that state, whatever its absolute value, and the detector is then ready for the next one. Two
+more conditions, given by the caller
 (:mod:`kindbreak.signal.onset`), keep what is not a stress response from starting an episode:
 the run of high scores must include a fast rise (``rising_fast``), and at the moment it would
 start the rise must still be there (``still_up``). Poor-quality windows (contact loss, too many
@@ -52,6 +53,9 @@ class DetectorParams:
     #: an episode ends when good windows stop for longer than max_gap_s (False: it waits for
     #: the score, as before issue 9; the benchmark re-runs that design)
     end_after_gap: bool = True
+    #: a window between off_score and on_score does not break a run of high scores (False:
+    #: every window must reach on_score, as before issue 9)
+    dips_keep_run: bool = True
 
 
 @dataclass(slots=True)
@@ -96,14 +100,17 @@ class Detector:
         self._last_good_s = t_s
         self._last_score = score
         if not self.stressed:
-            if score >= p.on_score:
+            # A run starts at on_score; a dip that stays at or above off_score does not end it.
+            floor = p.off_score if p.dips_keep_run else p.on_score
+            if score >= p.on_score or (self._above_since is not None and score >= floor):
                 if self._above_since is None:
                     self._above_since = t_s
                     self._peak = score
                     self._fast = False
                 self._peak = max(self._peak, score)
                 self._fast = self._fast or rising_fast
-                if t_s - self._above_since >= p.min_on_s - _EPS_S and self._fast and still_up:
+                held = t_s - self._above_since >= p.min_on_s - _EPS_S
+                if held and score >= p.on_score and self._fast and still_up:
                     self.stressed = True
                     self._episode_start = self._above_since
                     self._below_since = None

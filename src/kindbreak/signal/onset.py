@@ -25,7 +25,7 @@ class OnsetParams:
     """``None`` turns a check off (the benchmark measures what each one does)."""
 
     rise_windows: int = 6
-    min_rise_sd: float | None = 2.0
+    min_rise_sd: float | None = 2.25
     still_up_sd: float | None = 2.5
 
 

@@ -55,21 +55,28 @@ class ScoreParams:
     #: of the person's weigh as much as it (30 min at the 30-s step)
     default_spread_bpm: float = 2.0
     prior_windows: int = 60
+    #: how much of the person's own spread is used, between the default (0) and the person's
+    #: (1), on a log scale: half, since on a wrist much of the spread is the sensor's
+    spread_weight: float = 0.5
     #: the spread is used within these bounds (bpm)
     min_spread_bpm: float = 1.0
-    max_spread_bpm: float = 5.0
+    max_spread_bpm: float = 3.0
 
 
 def spread_bpm(baseline: Baseline, params: ScoreParams = ScoreParams()) -> float:
     """The person's spread of calm heart rate: the baseline's robust SD (1.4826 x MAD of its
     calm windows around their reference), trusted as far as the number of calm windows it rests
-    on allows: with ``n`` windows it is pooled with the default as if that came from
+    on allows (with ``n`` windows it is pooled with the default as if that came from
     ``prior_windows`` windows, so the five minutes of a first calibration barely move it and a
-    day of calm windows decides it. Clipped to ``[min_spread_bpm, max_spread_bpm]``."""
+    day of calm windows decides it), then taken ``spread_weight`` of the way from the default
+    to it on a log scale, and clipped to ``[min_spread_bpm, max_spread_bpm]``. On a wrist much
+    of the spread is the sensor's, not the person's: ``docs/stress-score.md``."""
     sd, n = baseline.hr_sd_bpm, baseline.n_windows
     prior, n0 = params.default_spread_bpm, params.prior_windows
     pooled = math.sqrt((n0 * prior**2 + n * sd**2) / (n0 + n)) if math.isfinite(sd) else prior
-    return min(max(pooled, params.min_spread_bpm), params.max_spread_bpm)
+    a = params.spread_weight
+    scaled = prior ** (1.0 - a) * pooled**a if pooled > 0 else prior
+    return min(max(scaled, params.min_spread_bpm), params.max_spread_bpm)
 
 
 def stress_load_sd(
