@@ -183,7 +183,12 @@ def legacy_params() -> Params:
         ),
         ReferenceParams(min_windows=10**9),
         DetectorParams(
-            on_score=60.0, off_score=45.0, min_on_s=30.0, min_off_s=60.0, end_after_gap=False
+            on_score=60.0,
+            off_score=45.0,
+            min_on_s=30.0,
+            min_off_s=60.0,
+            end_after_gap=False,
+            dips_keep_run=False,
         ),
         OnsetParams(min_rise_sd=None, still_up_sd=None),
     )
@@ -285,6 +290,15 @@ def hindsight_thresholds(subjects: Sequence[Subject], budget: int) -> tuple[int,
     return best[f_best], f_best
 
 
+def later_session(sub: Subject) -> Run:
+    """The recording as a later session would score it: against a stored baseline learned from
+    a calm session, here the recording's own windows outside episodes as the store keeps them
+    (the labels are not used). Every subject of the data set has one session only; this shows
+    what the person's own spread does once it is known."""
+    baseline = Baseline.from_samples(calm_samples(sub.run)) or sub.run.baseline
+    return Run(sub.run.windows, baseline, [], [])
+
+
 def wrist_episodes(subjects: Sequence[Subject], settings: PipelineSettings) -> dict[str, Tally]:
     truth = {s.name: s.truth for s in subjects}
     rest = sum(s.rest_h for s in subjects)
@@ -294,6 +308,9 @@ def wrist_episodes(subjects: Sequence[Subject], settings: PipelineSettings) -> d
     # The rescoring path must be the pipeline's: same prompts with the defaults.
     same = all(rescore(s.run, defaults).rising == s.run.rising for s in subjects)
     results["kindbreak"] = tally({s.name: s.run.rising for s in subjects}, truth)
+    results["kindbreak, later sessions (stored baseline, see below)"] = tally(
+        {s.name: rescore(later_session(s), defaults).rising for s in subjects}, truth
+    )
     results["before issue 9 (one calm value, bpm constants; re-run)"] = tally(
         {s.name: rescore(s.run, legacy_params()).rising for s in subjects}, truth
     )
@@ -706,6 +723,10 @@ def ablations(base: Params) -> list[tuple[str, Params]]:
             replace(base, reference=replace(base.reference, min_windows=10**9)),
         ),
         (
+            "  with all of the person's spread (to 5 bpm)",
+            replace(base, score=replace(base.score, spread_weight=1.0, max_spread_bpm=5.0)),
+        ),
+        (
             "  with one spread for all (2 bpm)",
             replace(base, score=replace(base.score, min_spread_bpm=2.0, max_spread_bpm=2.0)),
         ),
@@ -715,8 +736,12 @@ def ablations(base: Params) -> list[tuple[str, Params]]:
 def print_ablations(
     subjects: Sequence[Subject] | None, scenarios: Sequence[Scenario], base: Params
 ) -> None:
-    print("\nwhat each part does (wrist: episode level and window means; synthetic: goals)")
-    print(f"{'':44} {'prompted':>9} {'false':>6} {'AUC':>6} {'BA':>6}  synthetic goals")
+    print("\nwhat each part does (wrist: episode level, first and later sessions, and window")
+    print("means; synthetic: goals)")
+    print(
+        f"{'':44} {'prompted':>9} {'false':>6} {'later':>6} {'false':>6} {'AUC':>6} {'BA':>6}"
+        "  synthetic goals"
+    )
     labs = [labelled_windows(s) for s in subjects] if subjects else []
     for name, p in ablations(base):
         cells = ""
@@ -733,9 +758,16 @@ def print_ablations(
                 ],
                 axis=0,
             )
-            cells = f"{f'{t.prompted}/{t.stretches}':>9} {t.false:6d} {m[1]:6.3f} {m[0]:6.3f}"
+            later = tally(
+                {s.name: rescore(later_session(s), p).rising for s in subjects},
+                {s.name: s.truth for s in subjects},
+            )
+            cells = (
+                f"{f'{t.prompted}/{t.stretches}':>9} {t.false:6d} {later.prompted:6d} "
+                f"{later.false:6d} {m[1]:6.3f} {m[0]:6.3f}"
+            )
         else:
-            cells = f"{'':>9} {'':>6} {'':>6} {'':>6}"
+            cells = f"{'':>9} {'':>6} {'':>6} {'':>6} {'':>6} {'':>6}"
         print(f"{name:44} {cells}  {synthetic_summary(score_scenarios(scenarios, p))}")
 
 
