@@ -1,7 +1,7 @@
 """Stress detection benchmark: prompts on real wrist data (Stress-Predict) and seeded synthetic
 days, printing every figure issue 9 asks for.
 
-Run: ``.venv/bin/python benchmarks/detection.py`` (a few minutes); ``--only wrist`` or
+Run: ``.venv/bin/python benchmarks/detection.py`` (about 45 s); ``--only wrist`` or
 ``--only synthetic`` for one part. The latest figures are copied into ``benchmarks/README.md``.
 
 Every recording goes once through the real :class:`Pipeline` (``feed_beat``: times relative to
