@@ -335,6 +335,16 @@ class StreamCleaner:
             kinds = np.concatenate(
                 (self._kinds[p - b : int(fin_hi[k]) - b], prov[k][max(p - int(prov_first[k]), 0) :])
             )
+            if self._settled_run_is_the_same(p, e, kinds):
+                # The settled corrections of these beats are the window's: take them.
+                lo_out = int(np.searchsorted(self._nn_src, p, side="left"))
+                hi_out = int(np.searchsorted(self._nn_src, e, side="left"))
+                lo_in = max(int(first[k]), p)
+                run_corr[k] = int(corr_count[e - b] - corr_count[lo_in - b])
+                if self.method is not Correction.NONE:
+                    run_start[k] = lo_out
+                    run_len[k] = hi_out - lo_out
+                continue
             out_rr, out_t, _src, corrected = self._correct(
                 self._rr[p - b : e - b], self._t[p - b : e - b], kinds, p, int(seg[k]), e
             )
@@ -385,6 +395,23 @@ class StreamCleaner:
             n_corrected=n_corr.astype(np.int64),
             input_ms=raw_sum,
         )
+
+    def _settled_run_is_the_same(self, p: int, e: int, kinds: npt.NDArray[np.int8]) -> bool:
+        """Whether correcting beats ``p`` to ``e`` (exclusive) with ``kinds``, the stream cut
+        after them, gives exactly the settled corrections of those beats: the settled ones
+        reach past ``e`` with the same classes, and no artifact within 5 beats of the cut
+        (an extra or misaligned beat at the end, a median reflected there) or right after
+        it (an ectopic beat that would move the last one) depends on where the stream stops.
+        When a file is analysed the stream is known well past most windows' ends."""
+        b = self._base
+        if e + 1 >= self._cut or e - 6 < p:
+            return False
+        if self._segments[bisect.bisect_right(self._segments, e) - 1] > p:
+            return False  # a segment starts in between (or at e)
+        final = self._kinds[p - b : e + 1 - b]
+        if not np.array_equal(final[:-1], kinds):
+            return False
+        return not final[-7:].any()
 
     # -- memory ------------------------------------------------------------------------------
 
