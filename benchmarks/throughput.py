@@ -73,10 +73,34 @@ class Run:
     max_rss_mib: float
 
 
+# Run in each child: its own peak resident memory (VmHWM of its process image) is written to
+# stderr as it exits. (The rusage of a child counts the memory of this process it was forked
+# from before it started the program, so it cannot tell a small child's peak.)
+_PEAK = (
+    "import atexit, runpy, sys\n"
+    "def peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM'):\n"
+    "            sys.stderr.write('\\nPEAK ' + line.split()[1] + '\\n')\n"
+    "atexit.register(peak)\n"
+    "mod, sys.argv = sys.argv[1], sys.argv[1:]\n"
+    "if mod == '-c':\n"
+    "    exec(sys.argv[1])\n"
+    "else:\n"
+    "    runpy.run_module(mod, run_name='__main__', alter_sys=True)\n"
+)
+
+
 def child(argv: list[str], env: dict[str, str]) -> Run:
-    """Run ``argv``; its wall time, CPU time (user + system) and peak resident memory."""
+    """Run ``python -m MODULE ARGS`` or ``python -c CODE`` (``argv`` without the interpreter);
+    its wall time, CPU time (user + system) and peak resident memory."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _PEAK, *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -85,7 +109,8 @@ def child(argv: list[str], env: dict[str, str]) -> Run:
     proc.stderr.close()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {err}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0)
+    peak_kib = int(err.rsplit("PEAK ", 1)[1].split()[0])
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024.0)
 
 
 def write_rr(path: Path, rr: np.ndarray) -> None:
@@ -118,7 +143,7 @@ def offline(repeat: int, tmp: Path) -> tuple[Path, int]:
     env = dict(os.environ)
     for var, sub in (("XDG_CONFIG_HOME", "c"), ("XDG_DATA_HOME", "d"), ("XDG_STATE_HOME", "s")):
         env[var] = str(tmp / sub)
-    kb = [sys.executable, "-m", "kindbreak"]
+    kb = ["kindbreak"]  # python -m kindbreak
     day = synth_rr(HOURS)
     week = synth_rr(WEEK_HOURS)
     day_file, week_file = tmp / "eight_hours.txt", tmp / "seven_days.txt"
@@ -135,7 +160,7 @@ def offline(repeat: int, tmp: Path) -> tuple[Path, int]:
     runs: dict[str, list[Run]] = {k: [] for k in ("8 h", "7 days", "8 h json", "7 days json")}
     fits: list[Run] = []
     for r in range(repeat):
-        floor.append(child([sys.executable, "-c", "import neurokit2"], env))
+        floor.append(child(["-c", "import neurokit2"], env))
         runs["8 h"].append(child([*kb, "analyze", str(day_file)], env))
         runs["7 days"].append(child([*kb, "analyze", str(week_file)], env))
         runs["8 h json"].append(child([*kb, "analyze", "--json", str(day_file)], env))
@@ -159,14 +184,14 @@ def offline(repeat: int, tmp: Path) -> tuple[Path, int]:
 
     ratios: dict[str, tuple[list[float], list[float]]] = {}
     for mode, sfx in (("text", ""), ("--json", " json")):
-        day, wk = runs["8 h" + sfx], runs["7 days" + sfx]
+        hrs, wk = runs["8 h" + sfx], runs["7 days" + sfx]
         ratios[f"{mode}: 8 h / NeuroKit2 import (<= 0.25)"] = (
-            ratio(day, floor, "wall_s"),
-            ratio(day, floor, "cpu_s"),
+            ratio(hrs, floor, "wall_s"),
+            ratio(hrs, floor, "cpu_s"),
         )
-        ratios[f"{mode}: 7 days / 8 h (<= 5)"] = (ratio(wk, day, "wall_s"), ratio(wk, day, "cpu_s"))
+        ratios[f"{mode}: 7 days / 8 h (<= 5)"] = (ratio(wk, hrs, "wall_s"), ratio(wk, hrs, "cpu_s"))
         ratios[f"{mode}: peak memory 7 days / 8 h (<= 1.5)"] = (
-            ratio(wk, day, "max_rss_mib"),
+            ratio(wk, hrs, "max_rss_mib"),
             [],
         )
     print(f"\n{'ratio, same run':42} {'wall':>6} {'CPU':>6}   each repeat (wall)")
@@ -176,9 +201,9 @@ def offline(repeat: int, tmp: Path) -> tuple[Path, int]:
         print(f"{label:42} {med(wall):6.2f} {c}   {each}")
     days = (WEEK_HOURS - HOURS) / 24.0
     for mode, sfx in (("text", ""), ("--json", " json")):
-        day, wk = runs["8 h" + sfx], runs["7 days" + sfx]
-        per_wall = [(w.wall_s - e.wall_s) / days for w, e in zip(wk, day, strict=True)]
-        per_cpu = [(w.cpu_s - e.cpu_s) / days for w, e in zip(wk, day, strict=True)]
+        hrs, wk = runs["8 h" + sfx], runs["7 days" + sfx]
+        per_wall = [(w.wall_s - e.wall_s) / days for w, e in zip(wk, hrs, strict=True)]
+        per_cpu = [(w.cpu_s - e.cpu_s) / days for w, e in zip(wk, hrs, strict=True)]
         print(
             f"{mode}: seconds per day of beats (7 days less 8 h, per day): wall "
             f"{med(per_wall):.3f}, CPU {med(per_cpu):.3f}; "
