@@ -224,11 +224,12 @@ class _Wiring:
             sinks.append(self._status_file(source, prompts))
         pipeline = Pipeline(pipeline_settings(s), baseline=stored_baseline(store, clock.wall()))
         stop = asyncio.Event()
-        _stop_on_signals(stop)
+        stopped_by = _stop_on_signals(stop)
         session = Session(
             source=source, pipeline=pipeline, sinks=sinks, clock=clock, duration_s=duration_s
         )
         await session.run(stop)
+        summary.report.stopped_by = stopped_by[0] if stopped_by else None
         summary.report.prompts = list(prompts.sent)
         summary.report.held = [h for h in prompts.held if h.trigger == "stress"]
         return summary.report
@@ -275,16 +276,27 @@ class _Wiring:
         return prompts
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
-    """Ctrl-C or SIGTERM ends monitoring cleanly: the session is closed, its summary shown."""
+def _stop_on_signals(stop: asyncio.Event) -> list[str]:
+    """Ctrl-C or SIGTERM ends monitoring cleanly: the session is closed, its summary shown.
+
+    Returns the list the handler appends the signal's name to (empty while none came), so the
+    command can exit 130 after Ctrl-C, as every command does, and 0 after a SIGTERM (a
+    service manager stopping the monitor)."""
     import signal
 
     loop = asyncio.get_running_loop()
+    received: list[str] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal, sig)
         except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
-            return
+            break
+    return received
 
 
 def make_simulator(speed: float, duration_s: float | None) -> tuple[HeartRateSource, Clock]:

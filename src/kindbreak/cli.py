@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeAlias
 from kindbreak import __version__
 from kindbreak.commands.context import Context
 from kindbreak.commands.output import Output
-from kindbreak.errors import InputFileError, KindbreakError, UsageError
+from kindbreak.errors import EXIT_INTERRUPTED, InputFileError, KindbreakError, UsageError
 
 log = logging.getLogger("kindbreak")
 
@@ -564,7 +564,7 @@ def main(argv: Sequence[str] | None = None, output: Output | None = None) -> int
         return 0
     except KeyboardInterrupt:
         output.say("\nkindbreak: stopped")
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT), for every command; nothing is left half-written."""
+
 
 class KindbreakError(Exception):
     """Root of every error kindbreak raises on purpose."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from kindbreak.commands.context import Context
-from kindbreak.errors import UsageError
+from kindbreak.errors import EXIT_INTERRUPTED, UsageError
 
 if TYPE_CHECKING:
     from kindbreak.config import Settings
@@ -80,7 +80,7 @@ def run(ctx: Context, *, recording: Path | None, notifier: str | None, quiet: bo
         "(add --html report.html for the full page)"
     )
     out.say(f"The recording itself: kindbreak analyze {recording}")
-    return 0
+    return EXIT_INTERRUPTED if report.stopped_by == "SIGINT" else 0
 
 
 def _refuse_while_a_demo_runs(demo_dir: Path) -> None:
@@ -164,6 +164,8 @@ async def replay_week(
         )
         name = recording.stem.removeprefix("week-")
         days.append(DayRun(name, recording, start, report, tuple(person.answers[before:])))
+        if report.stopped_by is not None:  # Ctrl-C: the days after this one are not replayed
+            break
     return days
 
 
@@ -204,6 +206,9 @@ def run_week(ctx: Context, *, notifier: str | None, quiet: bool, open_report: bo
             zone=zone,
         )
     )
+    if days[-1].report.stopped_by is not None:
+        out.say(f"demo --week stopped after {len(days)} of {len(recordings)} days; log: {paths.db}")
+        return EXIT_INTERRUPTED
     out.say("")
     for day in days:
         out.say(_day_line(day, zone))

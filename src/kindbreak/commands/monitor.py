@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kindbreak.commands.context import Context
+from kindbreak.errors import EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
     from kindbreak.clock import Clock
@@ -78,7 +79,8 @@ def run(
         )
     )
     ctx.output.say_block(session_summary(report, local_zone(settings.prompts.timezone)))
-    return 0
+    # Ctrl-C closes the session like SIGTERM does, but exits as every command does after it.
+    return EXIT_INTERRUPTED if report.stopped_by == "SIGINT" else 0
 
 
 def _hello(ctx: Context, device: str) -> Prompt | None:

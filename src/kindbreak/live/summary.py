@@ -34,6 +34,8 @@ class SessionReport:
     beats: int = 0
     windows: int = 0
     notes: list[str] = field(default_factory=list)
+    #: The signal that ended the session ("SIGINT": Ctrl-C, "SIGTERM"), None if it ended itself.
+    stopped_by: str | None = None
 
 
 class SessionSummary(Sink):
