@@ -147,5 +147,15 @@ def test_helpers_are_shared_one_way() -> None:
                 if node.level or last == "conftest" or last.startswith("test_"):
                     wrong.append(f"{where}: from {'.' * node.level}{module}")
     packages = [str(p.relative_to(TESTS)) for p in TESTS.rglob("__init__.py")]
+    # Helper code outside support/ would be imported by its bare name (and deptry in .ci/run
+    # takes such a name for an undeclared package).
+    strays = [
+        str(p.relative_to(TESTS))
+        for p in TESTS.rglob("*.py")
+        if p.parts[len(TESTS.parts)] != "support"
+        and p.name != "conftest.py"
+        and not p.name.startswith("test_")
+    ]
     assert wrong == []
     assert packages == ["support/__init__.py"]
+    assert strays == []

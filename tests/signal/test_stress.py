@@ -9,11 +9,11 @@ import statistics
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from window_days import calm, plus, ramp, run_day, sine
 
 from kindbreak.signal.baseline import Baseline
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.stress import StressTracker
+from support.window_days import calm, plus, ramp, run_day, sine
 
 # A first session's baseline: five calm minutes (nine samples), so the default spread applies.
 FIRST = Baseline(hr_bpm=65.0, rmssd_ms=40.0, n_windows=9, hr_sd_bpm=0.4)
