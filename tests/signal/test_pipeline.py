@@ -16,7 +16,7 @@ from kindbreak.offline.analysis import analyze_file
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.signal.notes import NoteKind
-from kindbreak.signal.pipeline import Pipeline, Quality, WindowResult
+from kindbreak.signal.pipeline import Pipeline, PipelineSettings, Quality, WindowResult
 from kindbreak.stream import DeviceInfo, LinkState, Notification, StateEvent, encode_measurement
 from support.beats import CALM_THEN_STRESS, STRESS_START_S, notifications_from_rr, synthetic_rr
 from support.data import REPO
@@ -303,3 +303,65 @@ def test_analyze_and_live_feed_give_identical_windows(tmp_path: Path) -> None:
         return got
 
     assert repr(asyncio.run(replay())) == repr(analysed.windows)
+
+
+# -- heart rate alone: a window poor for HRV whose last minute is reliable ------------------
+
+#: Windows end every 30 s from 300 s (the first beat comes at its interval's end after 0).
+#: Beats resume at 663 s after contact was lost from 330 s: the window ending at 690 s holds
+#: only its last 27 s of beats (9 % of it), about 28 of them.
+RESUME_S = 663.0
+POOR_END_S = 690.0
+
+
+def _calm_then_a_gap_then(
+    rr_after: list[float], settings: PipelineSettings | None = None
+) -> WindowResult:
+    """Five and a half calm minutes, no beats until ``RESUME_S`` (contact lost), then
+    ``rr_after``; the window ending at ``POOR_END_S``."""
+    p = Pipeline(settings)
+    windows: list[WindowResult] = []
+    t = 0.0
+    for v in synthetic_rr([(330.0, 65.0, 40.0)], seed=21):
+        t += v / 1000.0
+        windows += p.feed_beat(t, v).windows
+    t = RESUME_S
+    for i, v in enumerate(rr_after):
+        windows += p.feed_beat(t, v, gap_before=i == 0).windows
+        t += v / 1000.0
+    windows += p.finish(t).windows
+    return next(w for w in windows if abs(w.end_s - POOR_END_S) < 1e-6)
+
+
+def test_a_window_poor_for_hrv_is_scored_on_its_last_minutes_heart_rate() -> None:
+    rr = synthetic_rr([(40.0, 63.0, 40.0)], seed=22)
+    w = _calm_then_a_gap_then(rr)
+    assert w.quality is Quality.POOR and w.coverage < 0.10 and w.markers.n_beats < 30
+    assert w.hr_reliable and 20 <= w.recent_beats < 30 and w.artifact_share == 0.0
+    assert w.score is not None
+    # Scored without RMSSD: the load is the heart-rate rise alone, in the person's spreads.
+    assert w.ref_hr_bpm is not None and w.spread_bpm is not None and w.load_sd is not None
+    assert w.load_sd == pytest.approx((w.recent_hr_bpm - w.ref_hr_bpm) / w.spread_bpm)
+    # Good windows only: the same window has no score.
+    w = _calm_then_a_gap_then(rr, PipelineSettings(min_hr_beats=None))
+    assert w.quality is Quality.POOR and w.score is None and not w.hr_reliable
+
+
+def test_too_few_beats_or_a_loose_strap_stays_unscored() -> None:
+    few = synthetic_rr([(40.0, 40.0, 40.0)], seed=23)  # 40 bpm: 18 beats in the last 27 s
+    w = _calm_then_a_gap_then(few)
+    assert w.recent_beats < 20 and math.isfinite(w.recent_hr_bpm)
+    assert w.score is None and not w.hr_reliable
+    # A loose strap: one beat in seven split in two. Artifact correction, whose thresholds
+    # follow the spread of a short stretch of beats, finds none of them; the fixed 20 % rule
+    # sees the jumps and the window stays unscored.
+    loose: list[float] = []
+    for i, v in enumerate(synthetic_rr([(40.0, 63.0, 40.0)], seed=22)):
+        loose += [v / 2, v / 2] if i % 7 == 0 else [v]
+    w = _calm_then_a_gap_then(loose)
+    assert w.artifact_share == 0.0 and w.recent_beats >= 20
+    assert w.recent_jump_share > 0.2
+    assert w.score is None and not w.hr_reliable
+    # The same beats without the split ones: scored.
+    w = _calm_then_a_gap_then(synthetic_rr([(40.0, 63.0, 40.0)], seed=22))
+    assert w.recent_jump_share == 0.0 and w.hr_reliable

@@ -56,8 +56,21 @@ def test_bounded_by_the_baseline_and_forgets_after_the_lookback() -> None:
     assert ref.reference(900.0 + 901.0, BASE).n_windows == 0
 
 
-def test_unusable_windows_are_not_kept() -> None:
+def test_a_window_without_heart_rate_is_not_kept() -> None:
     ref = CalmReference(ReferenceParams(min_windows=1))
     ref.add(30.0, math.nan, 40.0)
-    ref.add(60.0, 70.0, 0.0)
     assert ref.reference(90.0, BASE).n_windows == 0
+
+
+def test_a_window_scored_on_heart_rate_alone_counts_for_heart_rate_only() -> None:
+    # No RMSSD (NaN, or 0 from too few intervals): its heart rate enters the low envelope, and
+    # the RMSSD comes from the windows that have one, else from the baseline.
+    ref = CalmReference(ReferenceParams(min_windows=1, quantile=0.0))
+    ref.add(30.0, 70.0, math.nan)
+    ref.add(60.0, 72.0, 0.0)
+    alone = ref.reference(90.0, BASE)
+    assert (alone.n_windows, alone.hr_bpm, alone.rmssd_ms) == (2, 70.0, 40.0)
+    ref.add(90.0, 68.0, 30.0)
+    both = ref.reference(120.0, BASE)
+    assert (both.n_windows, both.hr_bpm) == (3, 68.0)
+    assert both.rmssd_ms == pytest.approx(30.0)

@@ -31,7 +31,7 @@ from kindbreak.signal.notes import Note, NoteKind
 from kindbreak.signal.onset import OnsetParams
 from kindbreak.signal.reference import ReferenceParams
 from kindbreak.signal.score import ScoreParams
-from kindbreak.signal.stress import StressTracker
+from kindbreak.signal.stress import StressReading, StressTracker
 from kindbreak.stream import LinkState, Notification, SourceItem, StateEvent
 
 
@@ -60,6 +60,13 @@ class PipelineSettings:
       ``max_artifact_share`` of its intervals were corrected, when its beats cover less than
       ``min_coverage`` of the window, when it has fewer than ``min_beats`` intervals, or when
       the last ``recent_hr_s`` hold fewer than ``min_recent_beats`` (contact lost).
+    * heart rate alone: a window that is poor for the HRV markers (too little coverage, too few
+      intervals) is still scored on its last minute's heart rate, without RMSSD, when that
+      minute holds at least ``min_hr_beats`` beats, the window's artifact share is within
+      ``max_artifact_share``, and at most ``max_jump_share`` of the minute's successive
+      intervals change by more than 20 % (artifact correction adapts its thresholds to the
+      data and misses dense artifacts in a short stretch of beats; a fixed 20 % change does
+      not). ``None``: only good windows are scored. ``docs/stress-score.md``.
     * ``window_spectrum``: each window's band powers (VLF, LF, HF, LF/HF) and stress index
       (behind the SNS index). Nothing of the score needs them; off (nan) where nothing reads
       them, as ``analyze``'s text output, which shows the whole recording's instead: that is
@@ -81,6 +88,8 @@ class PipelineSettings:
     min_beats: int = 30
     min_recent_beats: int = 10
     min_latest_beats: int = 5
+    min_hr_beats: int | None = 20
+    max_jump_share: float = 0.2
     close_delay_s: float = 2.0
     window_spectrum: bool = True
     reference: ReferenceParams = ReferenceParams()
@@ -111,10 +120,67 @@ class WindowResult:
     ref_rmssd_ms: float | None = None
     spread_bpm: float | None = None
     load_sd: float | None = None
+    #: Whether the stress stage reads the window: good, or poor for the HRV markers while its
+    #: last minute's heart rate is reliable (``PipelineSettings.min_hr_beats``), in which case
+    #: it is scored on heart rate alone.
+    hr_reliable: bool = False
+    #: NN intervals in the last ``recent_hr_s`` (what ``recent_hr_bpm`` rests on), and the
+    #: share of their successive intervals that change by more than 20 % (windows poor for
+    #: HRV only; NaN otherwise)
+    recent_beats: int = 0
+    recent_jump_share: float = math.nan
 
     @property
     def mean_hr_bpm(self) -> float:
         return self.markers.mean_hr_bpm
+
+
+#: A successive interval that changes by more than this share is a jump (an ectopic beat or an
+#: artifact; the fixed rule of Kleiger et al. 1987 and Malik et al. 1989 for Holter RR).
+JUMP = 0.2
+
+
+def jump_share(rr_ms: FloatArray, breaks: BoolArray) -> float:
+    """The share of successive intervals (not across a gap) that change by more than
+    ``JUMP``; NaN with none."""
+    if rr_ms.size < 2:
+        return math.nan
+    ok = ~breaks[1:]
+    if not ok.any():
+        return math.nan
+    d = np.abs(np.diff(rr_ms)) / rr_ms[:-1]
+    return float(np.mean(d[ok] > JUMP))
+
+
+def is_hr_reliable(window: WindowResult, settings: PipelineSettings) -> bool:
+    """Whether a window's last-minute heart rate can be scored: the window is good, or its
+    last minute holds at least ``min_hr_beats`` beats, the window is not artifact-laden and
+    the minute's intervals do not jump (a loose strap stays unscored)."""
+    s = settings
+    return window.quality is Quality.GOOD or (
+        s.min_hr_beats is not None
+        and window.recent_beats >= s.min_hr_beats
+        and window.artifact_share <= s.max_artifact_share
+        and math.isfinite(window.recent_hr_bpm)
+        and window.recent_jump_share <= s.max_jump_share
+    )
+
+
+def read_window(
+    tracker: StressTracker, window: WindowResult, baseline: Baseline | None
+) -> tuple[StressReading | None, DetectorEvent | None]:
+    """One closed window through the stress stage: its heart rate when it is reliable, its
+    RMSSD only when the whole window is good. The pipeline calls this for every window; the
+    detection benchmark calls it to score a recording's windows again with other parameters."""
+    good = window.quality is Quality.GOOD
+    return tracker.update(
+        window.end_s,
+        window.recent_hr_bpm,
+        window.markers.rmssd_ms if good else math.nan,
+        latest_hr_bpm=window.latest_hr_bpm,
+        good=window.hr_reliable,
+        baseline=None if window.calibrating else baseline,
+    )
 
 
 FloatArray = npt.NDArray[np.float64]
@@ -361,11 +427,17 @@ class Pipeline:
         markers = compute_markers_batch(
             clean.rr_ms, clean.t_s, clean.breaks, offsets, frequency=full, stress=full
         )
-        recent = self._recent_hr_batch(clean, ends, s.recent_hr_s, s.min_recent_beats)
-        latest = self._recent_hr_batch(clean, ends, s.latest_hr_s, s.min_latest_beats)
+        recent, n_recent = self._recent_hr_batch(clean, ends, s.recent_hr_s, s.min_recent_beats)
+        latest, _ = self._recent_hr_batch(clean, ends, s.latest_hr_s, s.min_latest_beats)
         for j, k in enumerate(have.tolist()):
             window = self._assess(
-                float(starts[k]), float(ends[k]), clean, k, markers[j], float(recent[k])
+                float(starts[k]),
+                float(ends[k]),
+                clean,
+                k,
+                markers[j],
+                float(recent[k]),
+                int(n_recent[k]),
             )
             out.windows.append(self._read_stress(window, float(latest[k]), out))
         warn = self.hr_only and not self._warned_hr_only and self.last_hr_bpm is not None
@@ -383,9 +455,9 @@ class Pipeline:
 
     def _recent_hr_batch(
         self, clean: CleanWindows, ends: FloatArray, span_s: float, min_beats: int
-    ) -> FloatArray:
+    ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
         """The heart rate (bpm) of each window's last ``span_s`` (nan with fewer than
-        ``min_beats`` intervals)."""
+        ``min_beats`` intervals), and the number of intervals it rests on."""
         w = ends.size
         owner = np.repeat(np.arange(w), np.diff(clean.offsets))
         inside = clean.t_s > (ends - span_s)[owner]
@@ -394,7 +466,7 @@ class Pipeline:
         hr = np.full(w, math.nan)
         ok = count >= min_beats
         hr[ok] = 60000.0 / (total[ok] / count[ok])
-        return hr
+        return hr, count.astype(np.int64)
 
     def _recent_hr(self, nn: np.ndarray, nt: np.ndarray, end_s: float) -> float:
         s = self.settings
@@ -411,6 +483,7 @@ class Pipeline:
         k: int,
         markers: Markers,
         recent_hr: float,
+        n_recent: int,
     ) -> WindowResult:
         """Quality and baseline learning of one window whose markers are known."""
         s = self.settings
@@ -425,6 +498,11 @@ class Pipeline:
             and math.isfinite(recent_hr)
         )
         quality = Quality.GOOD if good else Quality.POOR
+        jumps = math.nan
+        if not good and n_recent > 0:
+            nn, nt, brk = clean.window(k)
+            last = nt > end_s - s.recent_hr_s
+            jumps = jump_share(nn[last], brk[last])
         calibrating = False
         if good and self.baseline is None:
             assert self._t0 is not None
@@ -439,7 +517,7 @@ class Pipeline:
                 self.baseline = Baseline.from_samples(self._calibration, learned_until_s=end_s)
                 self.baseline_learned = self.baseline is not None
             calibrating = self.baseline is None
-        return WindowResult(
+        window = WindowResult(
             start_s=start_s,
             end_s=end_s,
             n_beats=n_input,
@@ -451,27 +529,23 @@ class Pipeline:
             score=None,
             stressed=False,
             calibrating=calibrating,
+            recent_beats=n_recent,
+            recent_jump_share=jumps,
         )
+        return replace(window, hr_reliable=is_hr_reliable(window, s))
 
     def _read_stress(self, window: WindowResult, latest_hr: float, out: FeedResult) -> WindowResult:
         """The stress stage for one closed window: reference, score, onset checks, detector
         (``signal.stress``); the window gains its score, what it was read against, and the
         detector's state."""
-        reading, event = self.stress.update(
-            window.end_s,
-            window.recent_hr_bpm,
-            window.markers.rmssd_ms,
-            latest_hr_bpm=latest_hr,
-            good=window.quality is Quality.GOOD,
-            baseline=None if window.calibrating else self.baseline,
-        )
+        window = replace(window, latest_hr_bpm=latest_hr)
+        reading, event = read_window(self.stress, window, self.baseline)
         if event is not None:
             out.events.append(event)
         if reading is None:
-            return replace(window, latest_hr_bpm=latest_hr, stressed=self.stress.stressed)
+            return replace(window, stressed=self.stress.stressed)
         return replace(
             window,
-            latest_hr_bpm=latest_hr,
             score=reading.score,
             stressed=self.stress.stressed,
             ref_hr_bpm=reading.reference.hr_bpm,

@@ -9,7 +9,8 @@ learned in the morning:
   heart rate of the good windows of the last ``lookback_s`` (15 min). A stress response of up to
   about 12 minutes (80 % of the lookback) sits above it and does not lift it; a slow drift, or a
   step that builds up over ten minutes or more, carries it along.
-* **RMSSD**: the median ln RMSSD of the same windows.
+* **RMSSD**: the median ln RMSSD of the same windows (those with one: a window scored on heart
+  rate alone has none; with none, the baseline's).
 * **bounded by the long-term baseline** (14 days, :class:`~kindbreak.signal.baseline.Baseline`):
   the recent reference may move at most ``max_shift_bpm`` from the baseline's heart rate (and
   ``max_shift_ln_rmssd`` from its ln RMSSD): hours of sustained stress become the new "calm"
@@ -75,10 +76,12 @@ class CalmReference:
         self._recent: deque[tuple[float, float, float]] = deque()
 
     def add(self, t_s: float, hr_bpm: float, rmssd_ms: float) -> None:
-        """Record a good window (its end, last minute's heart rate, RMSSD)."""
-        if not (math.isfinite(hr_bpm) and math.isfinite(rmssd_ms) and rmssd_ms > 0):
+        """Record a scored window (its end, last minute's heart rate, RMSSD; NaN RMSSD for a
+        window scored on heart rate alone, which then counts for heart rate only)."""
+        if not math.isfinite(hr_bpm):
             return
-        self._recent.append((t_s, hr_bpm, math.log(rmssd_ms)))
+        ln_rmssd = math.log(rmssd_ms) if math.isfinite(rmssd_ms) and rmssd_ms > 0 else math.nan
+        self._recent.append((t_s, hr_bpm, ln_rmssd))
         self._forget(t_s)
 
     def _forget(self, t_s: float) -> None:
@@ -100,7 +103,8 @@ class CalmReference:
         if len(recent) < p.min_windows:
             return Reference(baseline.hr_bpm, baseline.rmssd_ms, 0)
         hr = quantile([r[1] for r in recent], p.quantile)
-        ln_rmssd = statistics.median(r[2] for r in recent)
+        ln_rmssds = [r[2] for r in recent if math.isfinite(r[2])]
+        ln_rmssd = statistics.median(ln_rmssds) if ln_rmssds else baseline.ln_rmssd
         return Reference(
             hr_bpm=_clip(hr, baseline.hr_bpm, p.max_shift_bpm),
             rmssd_ms=math.exp(_clip(ln_rmssd, baseline.ln_rmssd, p.max_shift_ln_rmssd)),

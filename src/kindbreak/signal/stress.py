@@ -12,8 +12,10 @@ same order of operations, the same results. For each closed window it
 4. feeds all three to the hysteresis detector (:class:`~kindbreak.signal.detector.Detector`);
 5. adds the window to the recent calm state when its quality is good.
 
-Windows of poor quality, and windows closed before there is a baseline (calibration), are not
-scored and do not reach the detector; good calibration windows still enter the recent state.
+Windows whose heart rate is not reliable (``good=False``), and windows closed before there is a
+baseline (calibration), are not scored and do not reach the detector; reliable calibration
+windows still enter the recent state. A window scored on heart rate alone (its RMSSD NaN, as
+the pipeline passes it when the 5-min window is poor for HRV) is scored without the RMSSD term.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ class StressTracker:
         baseline: Baseline | None,
     ) -> tuple[StressReading | None, DetectorEvent | None]:
         """Read one closed window (its end, the heart rate of its last minute and of its last
-        30 s, RMSSD, quality) against ``baseline`` (``None`` while calibrating: no reading)."""
+        30 s, RMSSD or NaN, whether its heart rate is reliable) against ``baseline`` (``None``
+        while calibrating: no reading)."""
         reading: StressReading | None = None
         event: DetectorEvent | None = None
         usable = good and math.isfinite(recent_hr_bpm)
