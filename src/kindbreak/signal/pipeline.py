@@ -136,7 +136,7 @@ class WindowResult:
 
 
 #: A successive interval that changes by more than this share is a jump (an ectopic beat or an
-#: artifact; the fixed rule of Kleiger et al. 1987 and Malik et al. 1989 for Holter RR).
+#: artifact; the fixed rule used since Kleiger et al. 1987 for Holter RR).
 JUMP = 0.2
 
 
