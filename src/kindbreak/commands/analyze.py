@@ -25,7 +25,11 @@ def run(ctx: Context, path: Path, *, as_json: bool, correction: str) -> int:
     with byte_progress(size, f"analysing {path.name}", ctx.output.err) as advance:
         result = analyze_file(path, settings, correction=correction, progress=advance)
     if as_json:
-        ctx.output.json(result.to_json())
+        from kindbreak.offline.json_text import json_chunks
+
+        # The same text as ctx.output.json(result.to_json()), written a block at a time.
+        for chunk in json_chunks(result):
+            ctx.output.write(chunk)
     else:
         ctx.output.write(analysis_text(result))
     return 0
@@ -36,6 +40,8 @@ def _f(x: float | None, fmt: str) -> str:
 
 
 def analysis_text(a: Analysis) -> str:
+    import numpy as np
+
     from kindbreak.offline.analysis import summary
 
     s = summary(a)
@@ -52,7 +58,7 @@ def analysis_text(a: Analysis) -> str:
             f"LF/HF {_f(s['lf_hf'], '.2f')}, stress index {_f(s['stress_index'], '.1f')}, "
             f"artifacts {_f(s['artifact_pct'], '.1f')} %"
         )
-    scored = sum(w.score is not None for w in a.windows)  # a window at a time, not a list
+    scored = int(np.count_nonzero(~np.isnan(a.windows.floats("score"))))  # None is nan
     lines.append(f"  windows {len(a.windows)} ({scored} scored)")
     for e in a.episodes:
         lines.append(

@@ -14,6 +14,8 @@ from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -103,10 +105,21 @@ class Analysis:
     cleaned: tuple[int, tuple[FloatArray, FloatArray, BoolArray] | None] | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The ``--json`` document (:mod:`kindbreak.offline.json_text` writes the same as
+        text without building it)."""
         return {
-            "file": str(self.path),
-            "summary": summary(self),
+            **self.json_head(),
             "windows": [window_json(w) for w in self.windows],
+            **self.json_tail(),
+        }
+
+    def json_head(self) -> dict[str, Any]:
+        """What comes before the windows in the ``--json`` document."""
+        return {"file": str(self.path), "summary": summary(self)}
+
+    def json_tail(self) -> dict[str, Any]:
+        """What comes after the windows in the ``--json`` document."""
+        return {
             "episodes": [
                 {
                     "start_s": _r(e.start_s),
@@ -126,26 +139,50 @@ def _r(x: float | None, nd: int = 4) -> float | None:
     return round(float(x), nd)
 
 
+@dataclass(frozen=True, slots=True)
+class WindowField:
+    """One field of a window in ``analyze --json``: its name there, the window's field it
+    comes from (``"markers.rmssd_ms"`` for a marker), and for a number the decimals it is
+    rounded to (None: an int, a bool or a string, as it is) and a factor (a share as %)."""
+
+    key: str
+    source: str
+    digits: int | None = 4
+    factor: float = 1.0
+
+
+#: The ``windows`` of ``analyze --json``, in order (README: the ``--json`` contract). Numbers
+#: that are None or not finite are null.
+WINDOW_FIELDS = (
+    WindowField("start_s", "start_s", 3),
+    WindowField("end_s", "end_s", 3),
+    WindowField("n_beats", "n_beats", None),
+    WindowField("quality", "quality", None),
+    WindowField("artifact_pct", "artifact_share", 2, 100.0),
+    WindowField("mean_hr_bpm", "markers.mean_hr_bpm"),
+    WindowField("recent_hr_bpm", "recent_hr_bpm"),
+    WindowField("rmssd_ms", "markers.rmssd_ms"),
+    WindowField("sdnn_ms", "markers.sdnn_ms"),
+    WindowField("lf_hf", "markers.lf_hf"),
+    WindowField("stress_index", "markers.stress_index"),
+    WindowField("stress_score", "score", 1),
+    WindowField("stressed", "stressed", None),
+    WindowField("ref_hr_bpm", "ref_hr_bpm"),
+    WindowField("ref_rmssd_ms", "ref_rmssd_ms"),
+    WindowField("spread_bpm", "spread_bpm"),
+)
+
+
 def window_json(w: WindowResult) -> dict[str, Any]:
-    m = w.markers
-    return {
-        "start_s": _r(w.start_s, 3),
-        "end_s": _r(w.end_s, 3),
-        "n_beats": w.n_beats,
-        "quality": w.quality.value,
-        "artifact_pct": _r(100.0 * w.artifact_share, 2),
-        "mean_hr_bpm": _r(m.mean_hr_bpm),
-        "recent_hr_bpm": _r(w.recent_hr_bpm),
-        "rmssd_ms": _r(m.rmssd_ms),
-        "sdnn_ms": _r(m.sdnn_ms),
-        "lf_hf": _r(m.lf_hf),
-        "stress_index": _r(m.stress_index),
-        "stress_score": _r(w.score, 1),
-        "stressed": w.stressed,
-        "ref_hr_bpm": _r(w.ref_hr_bpm),
-        "ref_rmssd_ms": _r(w.ref_rmssd_ms),
-        "spread_bpm": _r(w.spread_bpm),
-    }
+    out: dict[str, Any] = {}
+    for f in WINDOW_FIELDS:
+        v = attrgetter(f.source)(w)
+        if f.digits is not None:
+            v = _r(None if v is None else f.factor * v, f.digits)
+        elif isinstance(v, StrEnum):
+            v = v.value
+        out[f.key] = v
+    return out
 
 
 def summary(a: Analysis) -> dict[str, Any]:
@@ -316,11 +353,11 @@ def _run(path: Path, pipeline: Pipeline, result: Analysis, progress: Progress | 
                 result.episodes.append(Episode(open_start[0], open_start[1], ev.t_s, ev.peak_score))
                 open_start = None
     if open_start is not None:
-        end = result.windows[-1].end_s if result.windows else open_start[1]
-        peak = max(
-            (w.score for w in result.windows if w.score is not None and w.end_s >= open_start[0]),
-            default=open_start[2],
-        )
+        windows = result.windows
+        end = float(windows.floats("end_s")[-1]) if len(windows) else open_start[1]
+        scores = windows.floats("score")  # nan: no score
+        scores = scores[(windows.floats("end_s") >= open_start[0]) & ~np.isnan(scores)]
+        peak = float(scores.max()) if scores.size else open_start[2]
         result.episodes.append(Episode(open_start[0], open_start[1], end, peak))
     result.malformed = pipeline.malformed
     result.dropped_impossible = pipeline.dropped_impossible

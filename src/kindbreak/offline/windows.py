@@ -4,7 +4,8 @@ An analysis keeps every window it closes (20,000 for a week). As objects (a ``Wi
 and its ``Markers``, each number a Python float) they take about 900 bytes each, more than
 the beats they come from; kept as one array per field they take 8 bytes a number. The store
 reads like a list of ``WindowResult`` (indexing, iteration, ``len``, equality, ``repr``),
-rebuilding each window when it is read.
+rebuilding each window when it is read; one field of every window reads as one array or list
+(:meth:`WindowColumns.floats`, :meth:`WindowColumns.values`) without rebuilding any.
 
 Fields are laid out from the dataclasses' own type hints, so a field added to
 ``WindowResult`` or ``Markers`` is kept too: numbers (``float``, ``int``, ``bool``, and ``None``
@@ -21,6 +22,9 @@ import typing
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
 
 from kindbreak.signal.pipeline import WindowResult
 
@@ -77,6 +81,33 @@ class _Column:
             return bool(v)
         return v
 
+    def floats(self) -> npt.NDArray[np.float64]:
+        """Every value as a float array, nan where it is None (numbers only)."""
+        if isinstance(self.values, list) or self.members:
+            raise TypeError("not a number column")
+        if self.kind is float:
+            out = np.frombuffer(self.values, dtype=np.float64).copy()
+        else:
+            out = np.frombuffer(self.values, dtype=np.int64).astype(np.float64)
+        if self.none is not None:
+            out[np.frombuffer(self.none, dtype=np.int8).astype(bool)] = np.nan
+        return out
+
+    def items(self) -> list[Any]:
+        """Every value, as ``get`` gives them."""
+        if isinstance(self.values, list):
+            out = list(self.values)
+        elif self.members:
+            out = [self.members[int(v)] for v in self.values]
+        elif self.kind is bool:
+            out = [bool(v) for v in self.values]
+        else:
+            out = self.values.tolist()
+        if self.none is not None:
+            for i in np.flatnonzero(np.frombuffer(self.none, dtype=np.int8)).tolist():
+                out[i] = None
+        return out
+
 
 def _plain(hint: Any) -> tuple[Any, bool]:
     """The type behind a hint, and whether ``None`` is allowed (``X | None``)."""
@@ -115,6 +146,18 @@ class _Layout:
 
     def get(self, i: int) -> Any:
         return self.cls(**{name: part.get(i) for name, part in self.parts})
+
+    def column(self, path: str) -> _Column:
+        """The column of a field, ``"markers.rmssd_ms"`` for a nested one."""
+        name, _, rest = path.partition(".")
+        for part_name, part in self.parts:
+            if part_name == name:
+                if isinstance(part, _Layout):
+                    return part.column(rest)
+                if rest:
+                    break
+                return part
+        raise KeyError(path)
 
 
 class WindowColumns(Sequence[WindowResult]):
@@ -167,3 +210,14 @@ class WindowColumns(Sequence[WindowResult]):
 
     def __repr__(self) -> str:
         return repr(list(self))
+
+    # -- a field of every window, without rebuilding the windows ----------------------------
+
+    def floats(self, path: str) -> npt.NDArray[np.float64]:
+        """A number field of every window (``"score"``, ``"markers.rmssd_ms"``) as a float
+        array, nan where it is None."""
+        return self._layout.column(path).floats()
+
+    def values(self, path: str) -> list[Any]:
+        """A field of every window as a list of the values the windows hold."""
+        return self._layout.column(path).items()
