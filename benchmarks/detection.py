@@ -50,14 +50,13 @@ from kindbreak.signal.onset import OnsetParams
 from kindbreak.signal.pipeline import (
     Pipeline,
     PipelineSettings,
-    Quality,
-    WindowResult,
     is_hr_reliable,
     read_window,
 )
 from kindbreak.signal.reference import ReferenceParams
 from kindbreak.signal.score import ScoreParams
 from kindbreak.signal.stress import StressReading, StressTracker
+from kindbreak.signal.windows import Quality, WindowResult
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stress-predict"
 LABEL_SPAN_S = 60.0

@@ -16,7 +16,8 @@ from kindbreak.offline.analysis import analyze_file
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import DetectorEvent, EventKind
 from kindbreak.signal.notes import NoteKind
-from kindbreak.signal.pipeline import Pipeline, PipelineSettings, Quality, WindowResult
+from kindbreak.signal.pipeline import Pipeline, PipelineSettings
+from kindbreak.signal.windows import Quality, WindowResult
 from kindbreak.stream import DeviceInfo, LinkState, Notification, StateEvent, encode_measurement
 from support.beats import CALM_THEN_STRESS, STRESS_START_S, notifications_from_rr, synthetic_rr
 from support.data import REPO

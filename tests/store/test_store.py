@@ -17,7 +17,7 @@ import pytest
 
 from kindbreak.errors import StoreError
 from kindbreak.signal.hrv import Markers
-from kindbreak.signal.pipeline import Quality, WindowResult
+from kindbreak.signal.windows import Quality, WindowResult
 from kindbreak.store.db import Store
 from kindbreak.store.schema import MIGRATIONS, SCHEMA_VERSION
 from support.data import REPO

@@ -15,7 +15,7 @@ from kindbreak.config import PromptSettings, Settings
 from kindbreak.live.prompt_sink import PromptSink
 from kindbreak.paths import Paths
 from kindbreak.signal.hrv import Markers
-from kindbreak.signal.pipeline import Quality, WindowResult
+from kindbreak.signal.windows import Quality, WindowResult
 from kindbreak.store.db import Store
 
 ZONE = ZoneInfo("Europe/Berlin")

@@ -14,7 +14,7 @@ from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import DetectorEvent
 from kindbreak.signal.hrm import HeartRateMeasurement
 from kindbreak.signal.notes import Note
-from kindbreak.signal.pipeline import WindowResult
+from kindbreak.signal.windows import WindowResult
 from kindbreak.stream import DeviceInfo, LinkState
 
 

@@ -20,8 +20,8 @@ from kindbreak.live.events import (
 )
 from kindbreak.live.sink import Sink
 from kindbreak.signal.notes import NoteKind
-from kindbreak.signal.pipeline import WindowResult
 from kindbreak.signal.score import band_of
+from kindbreak.signal.windows import WindowResult
 from kindbreak.stream import LinkState
 
 REFRESH_S = 1.0

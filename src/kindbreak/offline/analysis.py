@@ -28,17 +28,11 @@ from kindbreak.devices.inputfile import Progress, head_bytes
 from kindbreak.devices.recording import RecordingReader, looks_like_recording
 from kindbreak.devices.rrfile import iter_rr_blocks
 from kindbreak.errors import InputFileError
-from kindbreak.offline.windows import WindowColumns
 from kindbreak.signal.beats import Beat
 from kindbreak.signal.detector import EventKind
 from kindbreak.signal.notes import NoteKind
-from kindbreak.signal.pipeline import (
-    BeatBlock,
-    FeedResult,
-    Pipeline,
-    PipelineSettings,
-    WindowResult,
-)
+from kindbreak.signal.pipeline import BeatBlock, FeedResult, Pipeline, PipelineSettings
+from kindbreak.signal.windows import WindowColumns, WindowResult
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]

@@ -3,7 +3,7 @@
 ``json.dump(analysis.to_json(), indent=1)`` builds a dict for each window and encodes it value
 by value in Python (``indent`` turns the C encoder off): most of a second for a week's 20,000
 windows. Here each field of a block of windows is read as a column
-(:class:`~kindbreak.offline.windows.WindowColumns`), rounded and formatted in one pass, and the
+(:class:`~kindbreak.signal.windows.WindowColumns`), rounded and formatted in one pass, and the
 block's lines are filled from one template, so the text costs a few microseconds a window and
 memory holds one block. The text is the same as ``json.dumps(analysis.to_json(), indent=1)``,
 byte for byte (``tests/offline/test_json_text.py``).
@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kindbreak.offline.analysis import WINDOW_FIELDS, Analysis, WindowField
-from kindbreak.offline.windows import WindowColumns
+from kindbreak.signal.windows import WindowColumns
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -52,7 +52,8 @@ LF needs 120 s or more; below that the band powers are reported as ``nan``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -383,6 +384,25 @@ def compute_markers_batch(
     the flat NN arrays (see :func:`compute_markers`). The time domain, the stress index and
     the band powers (:mod:`kindbreak.signal.spectrum`) are each computed for all windows in
     a few array operations; every window's numbers depend on its own intervals only."""
+    columns = marker_columns(rr_ms, t_s, breaks, offsets, frequency=frequency, stress=stress)
+    rows = zip(*(columns[name].tolist() for name in MARKER_FIELDS), strict=True)
+    return [Markers(*row) for row in rows]
+
+
+MARKER_FIELDS = tuple(f.name for f in fields(Markers))
+
+
+def marker_columns(
+    rr_ms: FloatArray,
+    t_s: FloatArray,
+    breaks: npt.NDArray[np.bool_],
+    offsets: IntArray,
+    *,
+    frequency: bool = True,
+    stress: bool = True,
+) -> dict[str, npt.NDArray[Any]]:
+    """:func:`compute_markers_batch` as one array per field of :class:`Markers` (by name;
+    ``n_beats`` as integers): what a batch of windows keeps without an object per window."""
     rr = np.asarray(rr_ms, dtype=np.float64)
     t = np.asarray(t_s, dtype=np.float64)
     lo = np.asarray(offsets[:-1], dtype=np.int64)
@@ -432,36 +452,33 @@ def compute_markers_batch(
         + (si - norms.stress_index[0]) / norms.stress_index[1]
         + (sd2 - norms.sd2_ms[0]) / norms.sd2_ms[1]
     ) / 3.0
-    # Python numbers in bulk (one tolist per column, not a float() per value).
-    columns = zip(
-        n.tolist(),
-        (total / 1000.0).tolist(),
-        mean_rr.tolist(),
-        hr.tolist(),
-        sdnn.tolist(),
-        rmssd.tolist(),
-        pnn50.tolist(),
-        sd1.tolist(),
-        sd2.tolist(),
-        vlf.tolist(),
-        lf.tolist(),
-        hf.tolist(),
-        lf_hf.tolist(),
-        si.tolist(),
-        pns.tolist(),
-        sns.tolist(),
-        strict=True,
-    )
-    out: list[Markers] = []
-    nan = math.nan
-    for values in columns:
-        nk = values[0]
-        if nk < 2:
-            mean = values[2] if nk else nan
-            out.append(Markers(nk, 0.0, mean, 60000.0 / mean if nk else nan, *([nan] * 10)))
-        else:
-            out.append(Markers(*values))
-    return out
+    columns: dict[str, npt.NDArray[Any]] = {
+        "n_beats": n,
+        "duration_s": total / 1000.0,
+        "mean_rr_ms": mean_rr,
+        "mean_hr_bpm": hr,
+        "sdnn_ms": sdnn,
+        "rmssd_ms": rmssd,
+        "pnn50_pct": pnn50,
+        "sd1_ms": sd1,
+        "sd2_ms": sd2,
+        "vlf_ms2": vlf,
+        "lf_ms2": lf,
+        "hf_ms2": hf,
+        "lf_hf": lf_hf,
+        "stress_index": si,
+        "pns_index": pns,
+        "sns_index": sns,
+    }
+    short = n < 2
+    if short.any():
+        # Fewer than two intervals: the mean (and its heart rate) of one, nothing else.
+        for name in MARKER_FIELDS[4:]:
+            columns[name] = np.where(short, math.nan, columns[name])
+        columns["duration_s"] = np.where(short, 0.0, columns["duration_s"])
+        for name in ("mean_rr_ms", "mean_hr_bpm"):
+            columns[name] = np.where(n == 0, math.nan, columns[name])
+    return columns
 
 
 def neurokit_markers(

@@ -13,8 +13,10 @@ produces exactly the windows, scores and episodes live monitoring produced.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,18 +28,14 @@ from kindbreak.signal.beats import Beat, BeatPlacer
 from kindbreak.signal.cleaner import CleanWindows, StreamCleaner
 from kindbreak.signal.detector import DetectorEvent, DetectorParams
 from kindbreak.signal.hrm import HeartRateMeasurement, parse_measurement
-from kindbreak.signal.hrv import Markers, compute_markers_batch
+from kindbreak.signal.hrv import marker_columns
 from kindbreak.signal.notes import Note, NoteKind
 from kindbreak.signal.onset import OnsetParams
 from kindbreak.signal.reference import ReferenceParams
 from kindbreak.signal.score import ScoreParams
 from kindbreak.signal.stress import StressReading, StressTracker
+from kindbreak.signal.windows import Quality, WindowColumns, WindowResult
 from kindbreak.stream import LinkState, Notification, SourceItem, StateEvent
-
-
-class Quality(StrEnum):
-    GOOD = "good"
-    POOR = "poor"
 
 
 class Contact(StrEnum):
@@ -98,42 +96,11 @@ class PipelineSettings:
     onset: OnsetParams = OnsetParams()
 
 
-@dataclass(frozen=True, slots=True)
-class WindowResult:
-    start_s: float
-    end_s: float
-    n_beats: int
-    artifact_share: float
-    coverage: float
-    quality: Quality
-    markers: Markers
-    recent_hr_bpm: float
-    score: float | None
-    stressed: bool
-    calibrating: bool = False
-    #: Heart rate of the window's last ``latest_hr_s`` (30 s): is a rise still there?
-    latest_hr_bpm: float = math.nan
-    #: The recent calm state the window was scored against (``signal.reference``), the
-    #: person's spread of calm heart rate, and the load in spreads behind the score
-    #: (``signal.score``); None when the window has no score.
-    ref_hr_bpm: float | None = None
-    ref_rmssd_ms: float | None = None
-    spread_bpm: float | None = None
-    load_sd: float | None = None
-    #: Whether the stress stage reads the window: good, or poor for the HRV markers while its
-    #: last minute's heart rate is reliable (``PipelineSettings.min_hr_beats``), in which case
-    #: it is scored on heart rate alone.
-    hr_reliable: bool = False
-    #: NN intervals in the last ``recent_hr_s`` (what ``recent_hr_bpm`` rests on), and the
-    #: share of their successive intervals that change by more than 20 % (windows poor for
-    #: HRV only; NaN otherwise)
-    recent_beats: int = 0
-    recent_jump_share: float = math.nan
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
-    @property
-    def mean_hr_bpm(self) -> float:
-        return self.markers.mean_hr_bpm
-
+_GOOD, _POOR = list(Quality).index(Quality.GOOD), list(Quality).index(Quality.POOR)
 
 #: A successive interval that changes by more than this share is a jump (an ectopic beat or an
 #: artifact; the fixed rule used since Kleiger et al. 1987 for Holter RR).
@@ -156,13 +123,36 @@ def is_hr_reliable(window: WindowResult, settings: PipelineSettings) -> bool:
     """Whether a window's last-minute heart rate can be scored: the window is good, or its
     last minute holds at least ``min_hr_beats`` beats, the window is not artifact-laden and
     the minute's intervals do not jump (a loose strap stays unscored)."""
+    return bool(
+        reliable_hr(
+            window.quality is Quality.GOOD,
+            window.recent_beats,
+            window.artifact_share,
+            window.recent_hr_bpm,
+            window.recent_jump_share,
+            settings,
+        )
+    )
+
+
+def reliable_hr(
+    good: Any,
+    recent_beats: Any,
+    artifact_share: Any,
+    recent_hr_bpm: Any,
+    recent_jump_share: Any,
+    settings: PipelineSettings,
+) -> Any:
+    """:func:`is_hr_reliable` of windows given by their fields, numbers or arrays of them (the
+    pipeline's batches)."""
     s = settings
-    return window.quality is Quality.GOOD or (
-        s.min_hr_beats is not None
-        and window.recent_beats >= s.min_hr_beats
-        and window.artifact_share <= s.max_artifact_share
-        and math.isfinite(window.recent_hr_bpm)
-        and window.recent_jump_share <= s.max_jump_share
+    if s.min_hr_beats is None:
+        return good
+    return good | (
+        (recent_beats >= s.min_hr_beats)
+        & (artifact_share <= s.max_artifact_share)
+        & np.isfinite(recent_hr_bpm)
+        & (recent_jump_share <= s.max_jump_share)
     )
 
 
@@ -170,21 +160,43 @@ def read_window(
     tracker: StressTracker, window: WindowResult, baseline: Baseline | None
 ) -> tuple[StressReading | None, DetectorEvent | None]:
     """One closed window through the stress stage: its heart rate when it is reliable, its
-    RMSSD only when the whole window is good. The pipeline calls this for every window; the
-    detection benchmark calls it to score a recording's windows again with other parameters."""
-    good = window.quality is Quality.GOOD
-    return tracker.update(
+    RMSSD only when the whole window is good. The pipeline calls this for every window (as
+    :func:`read_fields`, its batches have no window objects); the detection benchmark calls it
+    to score a recording's windows again with other parameters."""
+    return read_fields(
+        tracker,
         window.end_s,
         window.recent_hr_bpm,
-        window.markers.rmssd_ms if good else math.nan,
-        latest_hr_bpm=window.latest_hr_bpm,
-        good=window.hr_reliable,
+        window.markers.rmssd_ms,
+        window.latest_hr_bpm,
+        good=window.quality is Quality.GOOD,
+        hr_reliable=window.hr_reliable,
         baseline=None if window.calibrating else baseline,
     )
 
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+def read_fields(
+    tracker: StressTracker,
+    end_s: float,
+    recent_hr_bpm: float,
+    rmssd_ms: float,
+    latest_hr_bpm: float,
+    *,
+    good: bool,
+    hr_reliable: bool,
+    baseline: Baseline | None,
+) -> tuple[StressReading | None, DetectorEvent | None]:
+    """:func:`read_window` of a window given by its fields (``baseline`` None while it is
+    calibrating)."""
+    return tracker.update(
+        end_s,
+        recent_hr_bpm,
+        rmssd_ms if good else math.nan,
+        latest_hr_bpm=latest_hr_bpm,
+        good=hr_reliable,
+        baseline=baseline,
+    )
+
 
 #: Windows computed together at most (memory stays bounded when a long file closes many).
 WINDOW_BATCH = 128
@@ -216,7 +228,8 @@ class FeedResult:
     beats: list[Beat] = field(default_factory=list)
     block: BeatBlock | None = None
     measurement: HeartRateMeasurement | None = None
-    windows: list[WindowResult] = field(default_factory=list)
+    #: Windows closed by this call (columns, read as a list of WindowResult).
+    windows: Sequence[WindowResult] = ()
     events: list[DetectorEvent] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
 
@@ -410,36 +423,75 @@ class Pipeline:
             # ends do not drift by rounding (511.8861 + 60 must be 571.8861, exactly).
             self._n_closed += 1
             self._next_end = self._first_end + self._n_closed * s.step_s
+        if not ends:
+            return
+        closed = out.windows if isinstance(out.windows, WindowColumns) else WindowColumns()
         for first in range(0, len(ends), WINDOW_BATCH):
-            self._close_batch(np.array(ends[first : first + WINDOW_BATCH]), out)
-        if ends:
-            # Keep only what the next window can still need.
-            self._cleaner.forget_before(self._next_end - s.window_s)
+            closed.extend(self._close_batch(np.array(ends[first : first + WINDOW_BATCH]), out))
+        out.windows = closed
+        # Keep only what the next window can still need.
+        self._cleaner.forget_before(self._next_end - s.window_s)
 
-    def _close_batch(self, ends: FloatArray, out: FeedResult) -> None:
+    def _close_batch(self, ends: FloatArray, out: FeedResult) -> WindowColumns:
+        """The windows ending at ``ends`` (those with beats), each field computed for all of
+        them at once; only the stress stage (and the baseline while it is learned) goes
+        window by window, in order."""
         s = self.settings
         starts = ends - s.window_s
         clean = self._cleaner.windows(starts, ends)
         have = np.flatnonzero(clean.n_input > 0)
+        self._note_hr_only(clean, ends, have, out)
         # The windows without beats add no intervals: the others' are contiguous.
         offsets = np.append(clean.offsets[have], clean.offsets[-1])
         full = s.window_spectrum
-        markers = compute_markers_batch(
+        markers = marker_columns(
             clean.rr_ms, clean.t_s, clean.breaks, offsets, frequency=full, stress=full
         )
         recent, n_recent = self._recent_hr_batch(clean, ends, s.recent_hr_s, s.min_recent_beats)
         latest, _ = self._recent_hr_batch(clean, ends, s.latest_hr_s, s.min_latest_beats)
-        for j, k in enumerate(have.tolist()):
-            window = self._assess(
-                float(starts[k]),
-                float(ends[k]),
-                clean,
-                k,
-                markers[j],
-                float(recent[k]),
-                int(n_recent[k]),
-            )
-            out.windows.append(self._read_stress(window, float(latest[k]), out))
+        recent, n_recent, latest = recent[have], n_recent[have], latest[have]
+        n_input = clean.n_input[have]
+        share = clean.n_corrected[have] / n_input
+        coverage = clean.input_ms[have] / 1000.0 / s.window_s
+        rmssd = markers["rmssd_ms"]
+        good = (
+            (share <= s.max_artifact_share)
+            & (coverage >= s.min_coverage)
+            & (markers["n_beats"] >= s.min_beats)
+            & np.isfinite(rmssd)
+            & np.isfinite(recent)
+        )
+        w = have.size
+        # The jumps in the last minute of windows poor for HRV (is their heart rate reliable?)
+        jumps = np.full(w, math.nan)
+        for j in np.flatnonzero(~good & (n_recent > 0)).tolist():
+            nn, nt, brk = clean.window(int(have[j]))
+            last = nt > float(ends[have[j]]) - s.recent_hr_s
+            jumps[j] = jump_share(nn[last], brk[last])
+        reliable = reliable_hr(good, n_recent, share, recent, jumps, s)
+        stress = self._read_stress_batch(
+            clean, have, starts, ends, good, reliable, recent, latest, rmssd, out
+        )
+        columns: dict[str, npt.NDArray[Any] | list[Any]] = {
+            "start_s": starts[have],
+            "end_s": ends[have],
+            "n_beats": n_input,
+            "artifact_share": share,
+            "coverage": coverage,
+            "quality": np.where(good, _GOOD, _POOR),
+            **{"markers." + name: values for name, values in markers.items()},
+            "recent_hr_bpm": recent,
+            "latest_hr_bpm": latest,
+            "hr_reliable": reliable,
+            "recent_beats": n_recent,
+            "recent_jump_share": jumps,
+            **stress,
+        }
+        return WindowColumns.of_columns(w, columns)
+
+    def _note_hr_only(
+        self, clean: CleanWindows, ends: FloatArray, have: IntArray, out: FeedResult
+    ) -> None:
         warn = self.hr_only and not self._warned_hr_only and self.last_hr_bpm is not None
         if have.size < ends.size and warn:
             self._warned_hr_only = True
@@ -475,81 +527,87 @@ class Pipeline:
             return math.nan
         return 60000.0 / (float(recent.sum()) / recent.size)
 
-    def _assess(
+    def _read_stress_batch(
         self,
-        start_s: float,
-        end_s: float,
+        clean: CleanWindows,
+        have: IntArray,
+        starts: FloatArray,
+        ends: FloatArray,
+        good: BoolArray,
+        reliable: BoolArray,
+        recent: FloatArray,
+        latest: FloatArray,
+        rmssd: FloatArray,
+        out: FeedResult,
+    ) -> dict[str, list[Any]]:
+        """The stress stage for closed windows, in order (``signal.stress``, as
+        :func:`read_window`): baseline learning while there is none, then reference, score,
+        onset checks and detector; the fields each window gains."""
+        w = have.size
+        cols: dict[str, list[Any]] = {
+            name: [None] * w
+            for name in ("score", "ref_hr_bpm", "ref_rmssd_ms", "spread_bpm", "load_sd")
+        }
+        stressed = [False] * w
+        calibrating = [False] * w
+        tracker = self.stress
+        rows = zip(
+            have.tolist(),
+            ends[have].tolist(),
+            good.tolist(),
+            reliable.tolist(),
+            recent.tolist(),
+            latest.tolist(),
+            rmssd.tolist(),
+            strict=True,
+        )
+        for j, (k, end_s, ok, hr_ok, recent_hr, latest_hr, rmssd_ms) in enumerate(rows):
+            if ok and self.baseline is None:
+                calibrating[j] = self._learn_baseline(
+                    clean, k, float(starts[k]), end_s, recent_hr, rmssd_ms
+                )
+            reading, event = read_fields(
+                tracker,
+                end_s,
+                recent_hr,
+                rmssd_ms,
+                latest_hr,
+                good=ok,
+                hr_reliable=hr_ok,
+                baseline=None if calibrating[j] else self.baseline,
+            )
+            if event is not None:
+                out.events.append(event)
+            stressed[j] = tracker.stressed
+            if reading is not None:
+                cols["score"][j] = reading.score
+                cols["ref_hr_bpm"][j] = reading.reference.hr_bpm
+                cols["ref_rmssd_ms"][j] = reading.reference.rmssd_ms
+                cols["spread_bpm"][j] = reading.spread_bpm
+                cols["load_sd"][j] = reading.load_sd
+        return {**cols, "stressed": stressed, "calibrating": calibrating}
+
+    def _learn_baseline(
+        self,
         clean: CleanWindows,
         k: int,
-        markers: Markers,
+        start_s: float,
+        end_s: float,
         recent_hr: float,
-        n_recent: int,
-    ) -> WindowResult:
-        """Quality and baseline learning of one window whose markers are known."""
+        rmssd_ms: float,
+    ) -> bool:
+        """A good window closed while there is no baseline: learn from it (the calibration
+        stretch); whether the window is still calibrating (no baseline after it)."""
         s = self.settings
-        n_input = int(clean.n_input[k])
-        artifact_share = int(clean.n_corrected[k]) / n_input if n_input else 0.0
-        coverage = float(clean.input_ms[k]) / 1000.0 / s.window_s
-        good = (
-            artifact_share <= s.max_artifact_share
-            and coverage >= s.min_coverage
-            and markers.n_beats >= s.min_beats
-            and math.isfinite(markers.rmssd_ms)
-            and math.isfinite(recent_hr)
-        )
-        quality = Quality.GOOD if good else Quality.POOR
-        jumps = math.nan
-        if not good and n_recent > 0:
-            nn, nt, brk = clean.window(k)
-            last = nt > end_s - s.recent_hr_s
-            jumps = jump_share(nn[last], brk[last])
-        calibrating = False
-        if good and self.baseline is None:
-            assert self._t0 is not None
-            calibration_end = self._t0 + s.window_s + s.calibration_s
-            if end_s <= calibration_end + 1e-9 or not self._calibration:
-                # Calm samples: the heart rate of each recent-HR span inside the window.
-                nn, nt, _ = clean.window(k)
-                for e in np.arange(end_s, start_s + s.recent_hr_s - 1e-9, -s.step_s):
-                    hr = recent_hr if e == end_s else self._recent_hr(nn, nt, float(e))
-                    self._calibration.append(CalmSample(float(e), hr, markers.rmssd_ms))
-            if end_s >= calibration_end - 1e-9:
-                self.baseline = Baseline.from_samples(self._calibration, learned_until_s=end_s)
-                self.baseline_learned = self.baseline is not None
-            calibrating = self.baseline is None
-        window = WindowResult(
-            start_s=start_s,
-            end_s=end_s,
-            n_beats=n_input,
-            artifact_share=artifact_share,
-            coverage=coverage,
-            quality=quality,
-            markers=markers,
-            recent_hr_bpm=recent_hr,
-            score=None,
-            stressed=False,
-            calibrating=calibrating,
-            recent_beats=n_recent,
-            recent_jump_share=jumps,
-        )
-        return replace(window, hr_reliable=is_hr_reliable(window, s))
-
-    def _read_stress(self, window: WindowResult, latest_hr: float, out: FeedResult) -> WindowResult:
-        """The stress stage for one closed window: reference, score, onset checks, detector
-        (``signal.stress``); the window gains its score, what it was read against, and the
-        detector's state."""
-        window = replace(window, latest_hr_bpm=latest_hr)
-        reading, event = read_window(self.stress, window, self.baseline)
-        if event is not None:
-            out.events.append(event)
-        if reading is None:
-            return replace(window, stressed=self.stress.stressed)
-        return replace(
-            window,
-            score=reading.score,
-            stressed=self.stress.stressed,
-            ref_hr_bpm=reading.reference.hr_bpm,
-            ref_rmssd_ms=reading.reference.rmssd_ms,
-            spread_bpm=reading.spread_bpm,
-            load_sd=reading.load_sd,
-        )
+        assert self._t0 is not None
+        calibration_end = self._t0 + s.window_s + s.calibration_s
+        if end_s <= calibration_end + 1e-9 or not self._calibration:
+            # Calm samples: the heart rate of each recent-HR span inside the window.
+            nn, nt, _ = clean.window(k)
+            for e in np.arange(end_s, start_s + s.recent_hr_s - 1e-9, -s.step_s):
+                hr = recent_hr if e == end_s else self._recent_hr(nn, nt, float(e))
+                self._calibration.append(CalmSample(float(e), hr, rmssd_ms))
+        if end_s >= calibration_end - 1e-9:
+            self.baseline = Baseline.from_samples(self._calibration, learned_until_s=end_s)
+            self.baseline_learned = self.baseline is not None
+        return self.baseline is None

@@ -36,7 +36,7 @@ from kindbreak.store.schema import MIGRATIONS, SCHEMA_VERSION
 if TYPE_CHECKING:  # numpy comes with the pipeline; the store only reads these records
     from kindbreak.signal.baseline import Baseline
     from kindbreak.signal.detector import DetectorEvent
-    from kindbreak.signal.pipeline import WindowResult
+    from kindbreak.signal.windows import WindowResult
 
 DB_NAME = "kindbreak.sqlite3"
 MAX_PENDING_S = 60.0

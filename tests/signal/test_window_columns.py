@@ -6,8 +6,8 @@ import tracemalloc
 
 import pytest
 
-from kindbreak.offline.windows import WindowColumns
-from kindbreak.signal.pipeline import Pipeline, PipelineSettings, WindowResult
+from kindbreak.signal.pipeline import Pipeline, PipelineSettings
+from kindbreak.signal.windows import WindowColumns, WindowResult
 from support.beats import CALM_THEN_STRESS, synthetic_rr
 
 
