@@ -159,3 +159,20 @@ def test_a_window_gets_the_same_bits_alone_and_in_any_batch() -> None:
         assert together[k].tobytes() == alone.tobytes()
     shuffled = band_powers_ranges(rr, t, lo[::-1], hi[::-1])
     assert shuffled[::-1].tobytes() == together.tobytes()
+
+
+def test_working_arrays_kept_between_batches_change_no_bit() -> None:
+    """The pipeline keeps one Scratch for all its batches (no memory handed back and mapped
+    again per batch): whatever an earlier batch left in it, a batch gets the same bits."""
+    from kindbreak.signal.scratch import Scratch
+
+    rr, t = series(6000, 11)
+    scratch = Scratch()
+    batches = [([0, 400, 1700], [350, 760, 2000]), ([30], [420]), ([2500, 2550], [2900, 3100])]
+    batches += [([5000, 100, 4000, 4100], [5340, 460, 4250, 4500])]
+    for lo, hi in batches * 2:
+        kept = band_powers_ranges(rr, t, np.array(lo), np.array(hi), scratch)
+        fresh = band_powers_ranges(rr, t, np.array(lo), np.array(hi))
+        assert kept.tobytes() == fresh.tobytes()
+        assert np.isfinite(kept[np.array(hi) - np.array(lo) > 200]).all()
+    assert scratch.nbytes > 0

@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from kindbreak.signal.scratch import Scratch
 from kindbreak.signal.spectrum import band_powers_many, band_powers_ranges
 
 FloatArray = npt.NDArray[np.float64]
@@ -400,9 +401,11 @@ def marker_columns(
     *,
     frequency: bool = True,
     stress: bool = True,
+    scratch: Scratch | None = None,
 ) -> dict[str, npt.NDArray[Any]]:
     """:func:`compute_markers_batch` as one array per field of :class:`Markers` (by name;
-    ``n_beats`` as integers): what a batch of windows keeps without an object per window."""
+    ``n_beats`` as integers): what a batch of windows keeps without an object per window.
+    ``scratch``: working arrays kept from one batch to the next (the band powers')."""
     rr = np.asarray(rr_ms, dtype=np.float64)
     t = np.asarray(t_s, dtype=np.float64)
     lo = np.asarray(offsets[:-1], dtype=np.int64)
@@ -436,7 +439,7 @@ def marker_columns(
     sd2_sq = 2.0 * sdnn**2 - sd1**2
     sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)
     si = _stress_indexes(rr, owner, n) if stress else np.full(w, math.nan)
-    bands = band_powers_ranges(rr, t, lo, hi) if frequency else np.full((w, 3), math.nan)
+    bands = band_powers_ranges(rr, t, lo, hi, scratch) if frequency else np.full((w, 3), math.nan)
     vlf, lf, hf = bands[:, 0], bands[:, 1], bands[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
         lf_hf = np.where(hf > 0, lf / np.where(hf > 0, hf, 1.0), math.nan)

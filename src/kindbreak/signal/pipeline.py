@@ -33,6 +33,7 @@ from kindbreak.signal.notes import Note, NoteKind
 from kindbreak.signal.onset import OnsetParams
 from kindbreak.signal.reference import ReferenceParams
 from kindbreak.signal.score import ScoreParams
+from kindbreak.signal.scratch import Scratch
 from kindbreak.signal.stress import StressReading, StressTracker
 from kindbreak.signal.windows import Quality, WindowColumns, WindowResult
 from kindbreak.stream import LinkState, Notification, SourceItem, StateEvent
@@ -248,6 +249,8 @@ class Pipeline:
         self.stress = StressTracker(s.score, s.reference, s.detector, s.onset)
         self._placer = BeatPlacer()
         self._cleaner = StreamCleaner(s.artifact_correction, keep_history=keep_history)
+        #: Working arrays of the window batches, kept between them (``signal.scratch``).
+        self._scratch = Scratch()
         self._last_beat_s: float | None = None
         self._t0: float | None = None
         self._next_end: float | None = None
@@ -445,7 +448,13 @@ class Pipeline:
         offsets = np.append(clean.offsets[have], clean.offsets[-1])
         full = s.window_spectrum
         markers = marker_columns(
-            clean.rr_ms, clean.t_s, clean.breaks, offsets, frequency=full, stress=full
+            clean.rr_ms,
+            clean.t_s,
+            clean.breaks,
+            offsets,
+            frequency=full,
+            stress=full,
+            scratch=self._scratch,
         )
         recent, n_recent = self._recent_hr_batch(clean, ends, s.recent_hr_s, s.min_recent_beats)
         latest, _ = self._recent_hr_batch(clean, ends, s.latest_hr_s, s.min_latest_beats)

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from kindbreak.signal.scratch import Scratch
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -49,7 +51,11 @@ _LONG_GRID_BLOCK = 1 << 15
 
 
 def solve_tridiagonal(
-    sub: FloatArray, diag: FloatArray, sup: FloatArray, rhs: FloatArray
+    sub: FloatArray,
+    diag: FloatArray,
+    sup: FloatArray,
+    rhs: FloatArray,
+    scratch: Scratch | None = None,
 ) -> FloatArray:
     """Solve ``sub[i] x[i-1] + diag[i] x[i] + sup[i] x[i+1] = rhs[i]`` by cyclic reduction,
     for one system (1-D arrays) or one per row (2-D arrays).
@@ -57,7 +63,8 @@ def solve_tridiagonal(
     ``sub[..., 0]`` and ``sup[..., -1]`` are ignored. Needs diagonal dominance (no pivoting),
     which every system here has. A row padded at its end with identity rows (``diag`` 1, the
     rest 0) gets bit-for-bit the solution it gets alone, so a window's numbers do not depend
-    on the other windows of its batch.
+    on the other windows of its batch. The solution is ``scratch``'s (a view of one of its
+    arrays) when one is given.
     """
     one = diag.ndim == 1
     a, b, c, d = (np.atleast_2d(np.asarray(v, dtype=np.float64)) for v in (sub, diag, sup, rhs))
@@ -65,66 +72,87 @@ def solve_tridiagonal(
     c = c.copy()
     a[:, 0] = 0.0
     c[:, -1] = 0.0
-    x = _cyclic_reduction(a, b, c, d)
+    x = _cyclic_reduction(a, b, c, d, scratch or Scratch())
     return x[0] if one else x
 
 
-def _cyclic_reduction(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> FloatArray:
-    n = b.shape[1]
+def _cyclic_reduction(
+    a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray, scratch: Scratch, level: int = 0
+) -> FloatArray:
+    """Each level eliminates the odd rows, solves the even ones (the next level) and puts the
+    odd ones back; every array of a level is ``scratch``'s."""
+    rows, n = b.shape
     if n == 1:
-        x1: FloatArray = d / b
+        x1: FloatArray = np.divide(d, b, out=scratch.array(f"cr{level}x", (rows, 1)))
         return x1
     ne, no = (n + 1) // 2, n // 2
+
+    def work(name: str, width: int) -> FloatArray:
+        return scratch.array(f"cr{level}{name}", (rows, width))
+
     ae, be, ce, de = a[:, 0::2], b[:, 0::2], c[:, 0::2], d[:, 0::2]
     ao, bo, co, do = a[:, 1::2], b[:, 1::2], c[:, 1::2], d[:, 1::2]
     # Even row 2k loses its neighbours 2k-1 (odd k-1) and 2k+1 (odd k, when there is one).
-    alpha = ae[:, 1:] / bo[:, : ne - 1]
-    gamma = ce[:, :no] / bo
-    b2 = be.copy()
-    b2[:, 1:] -= alpha * co[:, : ne - 1]
-    b2[:, :no] -= gamma * ao
-    d2 = de.copy()
-    d2[:, 1:] -= alpha * do[:, : ne - 1]
-    d2[:, :no] -= gamma * do
-    a2 = np.zeros_like(be)
-    a2[:, 1:] = -alpha * ao[:, : ne - 1]
-    c2 = np.zeros_like(be)
-    c2[:, :no] = -gamma * co
-    xe = _cyclic_reduction(a2, b2, c2, d2)
-    x = np.empty_like(b)
+    alpha = np.divide(ae[:, 1:], bo[:, : ne - 1], out=work("alpha", ne - 1))
+    gamma = np.divide(ce[:, :no], bo, out=work("gamma", no))
+    t_e, t_o = work("te", ne - 1), work("to", no)
+    b2 = work("b", ne)
+    np.copyto(b2, be)
+    np.subtract(b2[:, 1:], np.multiply(alpha, co[:, : ne - 1], out=t_e), out=b2[:, 1:])
+    np.subtract(b2[:, :no], np.multiply(gamma, ao, out=t_o), out=b2[:, :no])
+    d2 = work("d", ne)
+    np.copyto(d2, de)
+    np.subtract(d2[:, 1:], np.multiply(alpha, do[:, : ne - 1], out=t_e), out=d2[:, 1:])
+    np.subtract(d2[:, :no], np.multiply(gamma, do, out=t_o), out=d2[:, :no])
+    a2 = work("a", ne)
+    a2[:, 0] = 0.0
+    np.negative(np.multiply(alpha, ao[:, : ne - 1], out=a2[:, 1:]), out=a2[:, 1:])
+    c2 = work("c", ne)
+    c2[:, no:] = 0.0
+    np.negative(np.multiply(gamma, co, out=c2[:, :no]), out=c2[:, :no])
+    xe = _cyclic_reduction(a2, b2, c2, d2, scratch, level + 1)
+    x = work("x", n)
     x[:, 0::2] = xe
-    right = np.zeros_like(bo)  # odd k's right neighbour, even k + 1 (none for the last row)
+    right = work("right", no)  # odd k's right neighbour, even k + 1 (none for the last row)
     right[:, : ne - 1] = xe[:, 1:]
-    x[:, 1::2] = (do - ao * xe[:, :no] - co * right) / bo
+    right[:, ne - 1 :] = 0.0
+    odd = np.subtract(do, np.multiply(ao, xe[:, :no], out=t_o), out=work("odd", no))
+    np.subtract(odd, np.multiply(co, right, out=t_o), out=odd)
+    np.divide(odd, bo, out=x[:, 1::2])
     return x
 
 
-def _spline_slopes(x: FloatArray, y: FloatArray, n: IntArray) -> FloatArray:
+def _spline_slopes(
+    x: FloatArray, y: FloatArray, n: IntArray, scratch: Scratch | None = None
+) -> FloatArray:
     """Slopes of the not-a-knot cubic spline through each row's first ``n`` knots (>= 4;
     rows padded on the right). The not-a-knot end rows are folded into the first and last
     inner rows, which makes every row of the system diagonally dominant."""
+    scratch = scratch or Scratch()
     rows, width = x.shape
     r = np.arange(rows)
     col = np.arange(width)
     real = col[None, :] < n[:, None]
-    dx = np.diff(x, axis=1)
-    dx = np.where(real[:, 1:], dx, 1.0)
-    m = np.diff(y, axis=1) / dx
+    dx = np.subtract(x[:, 1:], x[:, :-1], out=scratch.array("dx", (rows, width - 1)))
+    np.copyto(dx, 1.0, where=~real[:, 1:])
+    m = np.subtract(y[:, 1:], y[:, :-1], out=scratch.array("m", (rows, width - 1)))
+    m /= dx
     # Inner rows i: dx[i] s[i-1] + 2 (dx[i-1] + dx[i]) s[i] + dx[i-1] s[i+1]
     #               = 3 (dx[i] m[i-1] + dx[i-1] m[i]); identity rows at the ends.
-    inner = (col[None, :] >= 1) & (col[None, :] <= n[:, None] - 2)
-    sub = np.zeros((rows, width))
-    diag = np.ones((rows, width))
-    sup = np.zeros((rows, width))
-    rhs = np.zeros((rows, width))
+    sub, diag = scratch.array("sub", (rows, width)), scratch.array("diag", (rows, width))
+    sup, rhs = scratch.array("sup", (rows, width)), scratch.array("rhs", (rows, width))
     sub[:, 1:-1] = dx[:, 1:]
-    diag[:, 1:-1] = 2.0 * (dx[:, :-1] + dx[:, 1:])
+    np.multiply(np.add(dx[:, :-1], dx[:, 1:], out=diag[:, 1:-1]), 2.0, out=diag[:, 1:-1])
     sup[:, 1:-1] = dx[:, :-1]
-    rhs[:, 1:-1] = 3.0 * (dx[:, 1:] * m[:, :-1] + dx[:, :-1] * m[:, 1:])
-    sub = np.where(inner, sub, 0.0)
-    diag = np.where(inner, diag, 1.0)
-    sup = np.where(inner, sup, 0.0)
-    rhs = np.where(inner, rhs, 0.0)
+    terms = scratch.array("terms", (rows, width - 2))
+    np.multiply(dx[:, 1:], m[:, :-1], out=rhs[:, 1:-1])
+    rhs[:, 1:-1] += np.multiply(dx[:, :-1], m[:, 1:], out=terms)
+    rhs[:, 1:-1] *= 3.0
+    outer = (col[None, :] < 1) | (col[None, :] > n[:, None] - 2)
+    np.copyto(sub, 0.0, where=outer)
+    np.copyto(diag, 1.0, where=outer)
+    np.copyto(sup, 0.0, where=outer)
+    np.copyto(rhs, 0.0, where=outer)
     # First inner row (knot 1) minus the not-a-knot row dx1 s0 + (dx0 + dx1) s1 = b0.
     dx0, dx1, m0, m1 = dx[:, 0], dx[:, 1], m[:, 0], m[:, 1]
     dsum = dx0 + dx1
@@ -140,7 +168,7 @@ def _spline_slopes(x: FloatArray, y: FloatArray, n: IntArray) -> FloatArray:
     sup[r, la] = 0.0
     diag[r, la] -= dsum_l
     rhs[r, la] -= bl
-    s = solve_tridiagonal(sub, diag, sup, rhs)
+    s = _cyclic_reduction(sub, diag, sup, rhs, scratch)  # sub[:, 0] and sup[:, -1] are 0
     s[:, 0] = (b0 - dsum * s[:, 1]) / dx1
     s[r, n - 1] = (bl - dsum_l * s[r, la]) / dxa
     return s
@@ -159,18 +187,34 @@ def _slopes_of(x: FloatArray, y: FloatArray, k0: int, k1: int) -> FloatArray:
     return part
 
 
-def _pieces(x: FloatArray, y: FloatArray, s: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _pieces(
+    x: FloatArray, y: FloatArray, s: FloatArray, scratch: Scratch | None = None
+) -> tuple[FloatArray, FloatArray]:
     """Cubic and quadratic coefficients of the Hermite piece from each knot to the next, along
     the last axis (as scipy's ``CubicHermiteSpline``); the value is ``((c0 t + c1) t + s) t
     + y``. The last knot's (no piece) are 0."""
-    h = np.diff(x, axis=-1)
-    h = np.where(h > 0, h, 1.0)
-    m = np.diff(y, axis=-1) / h
-    t = (s[..., :-1] + s[..., 1:] - 2.0 * m) / h
-    c0 = np.zeros_like(x)
-    c1 = np.zeros_like(x)
-    c0[..., :-1] = t / h
-    c1[..., :-1] = (m - s[..., :-1]) / h - t
+    scratch = scratch or Scratch()
+    inner = (*x.shape[:-1], x.shape[-1] - 1)
+    h = np.subtract(x[..., 1:], x[..., :-1], out=scratch.array("h", inner))
+    np.copyto(h, 1.0, where=~(h > 0))
+    m = np.divide(
+        np.subtract(y[..., 1:], y[..., :-1], out=scratch.array("hm", inner)),
+        h,
+        out=scratch.array("hm", inner),
+    )
+    t = np.add(s[..., :-1], s[..., 1:], out=scratch.array("ht", inner))
+    t -= np.multiply(m, 2.0, out=scratch.array("hu", inner))
+    t /= h
+    c0, c1 = scratch.array("c0", x.shape), scratch.array("c1", x.shape)
+    np.divide(t, h, out=c0[..., :-1])
+    c0[..., -1] = 0.0
+    u = np.divide(
+        np.subtract(m, s[..., :-1], out=scratch.array("hu", inner)),
+        h,
+        out=scratch.array("hu", inner),
+    )
+    np.subtract(u, t, out=c1[..., :-1])
+    c1[..., -1] = 0.0
     return c0, c1
 
 
@@ -182,12 +226,20 @@ def _evaluate(
     c1: FloatArray,
     idx: IntArray,
     g: FloatArray,
+    scratch: Scratch | None = None,
 ) -> FloatArray:
-    """The spline pieces ``idx`` at times ``g``."""
-    tau = g - np.take(x, idx)
-    out: FloatArray = (
-        (np.take(c0, idx) * tau + np.take(c1, idx)) * tau + np.take(s, idx)
-    ) * tau + np.take(y, idx)
+    """The spline pieces ``idx`` at times ``g`` (flat arrays)."""
+    scratch = scratch or Scratch()
+    shape = (idx.size,)
+    part = scratch.array("part", shape)
+    tau = np.subtract(g, np.take(x, idx, out=part, mode="clip"), out=scratch.array("tau", shape))
+    out = np.take(c0, idx, out=scratch.array("value", shape), mode="clip")
+    out *= tau
+    out += np.take(c1, idx, out=part, mode="clip")
+    out *= tau
+    out += np.take(s, idx, out=part, mode="clip")
+    out *= tau
+    out += np.take(y, idx, out=part, mode="clip")
     return out
 
 
@@ -202,6 +254,8 @@ def _band_bins(nfft: int) -> list[tuple[slice, FloatArray]]:
 
 
 _BINS = _band_bins(_NFFT_MIN)  # the FFT size of every estimate here (a constant)
+#: numpy.fft writes into a given array from numpy 2.0 on.
+_RFFT_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 def _integrate(psd: FloatArray, nfft: int) -> FloatArray:
@@ -214,7 +268,9 @@ def _integrate(psd: FloatArray, nfft: int) -> FloatArray:
     return out
 
 
-def _hann_rows(lengths: IntArray, width: int) -> tuple[FloatArray, FloatArray]:
+def _hann_rows(
+    lengths: IntArray, width: int, scratch: Scratch | None = None
+) -> tuple[FloatArray, FloatArray]:
     """Each row's periodic Hann window (scipy's ``get_window("hann", n)``) of its length,
     zero beyond it, and each window's sum of squares (one window per distinct length)."""
     distinct, which = np.unique(lengths, return_inverse=True)
@@ -225,17 +281,25 @@ def _hann_rows(lengths: IntArray, width: int) -> tuple[FloatArray, FloatArray]:
         0.0,
     )
     power = np.einsum("ij,ij->i", table, table)
-    win: FloatArray = table[which]
-    return win, power[which]
+    win = (scratch or Scratch()).array("hann", (lengths.size, width))
+    np.take(table, which.ravel(), axis=0, out=win, mode="clip")
+    return win, power[which.ravel()]
 
 
-def _periodograms(centered: FloatArray, lengths: IntArray, nfft: int) -> FloatArray:
+def _periodograms(
+    centered: FloatArray, lengths: IntArray, nfft: int, scratch: Scratch | None = None
+) -> FloatArray:
     """Welch's one-sided density of each row's segment (mean already removed; its first
     ``lengths`` samples count), Hann-windowed and zero-padded to ``nfft``, up to the highest
-    band (the rest is never integrated)."""
-    win, power = _hann_rows(lengths, centered.shape[1])
+    band (the rest is never integrated). ``centered`` is windowed in place."""
+    win, power = _hann_rows(lengths, centered.shape[1], scratch)
     top = (_BINS if nfft == _NFFT_MIN else _band_bins(nfft))[-1][0].stop
-    spec = np.fft.rfft(centered * win, n=nfft, axis=1)[:, :top]
+    centered *= win
+    if scratch is not None and _RFFT_OUT:
+        out = scratch.array("spectrum", (centered.shape[0], nfft // 2 + 1), np.complex128)
+        spec = np.fft.rfft(centered, n=nfft, axis=1, out=out)[:, :top]
+    else:
+        spec = np.fft.rfft(centered, n=nfft, axis=1)[:, :top]
     psd: FloatArray = spec.real**2 + spec.imag**2
     psd *= (2.0 / INTERPOLATION_HZ / power)[:, None]
     psd[:, 0] *= 0.5  # the one-sided spectrum doubles every bin but DC (and Nyquist)
@@ -268,11 +332,17 @@ def band_powers_many(series: Sequence[tuple[FloatArray, FloatArray]]) -> FloatAr
 
 
 def band_powers_ranges(
-    rr_ms: FloatArray, t_s: FloatArray, lo: IntArray, hi: IntArray
+    rr_ms: FloatArray,
+    t_s: FloatArray,
+    lo: IntArray,
+    hi: IntArray,
+    scratch: Scratch | None = None,
 ) -> FloatArray:
     """Band powers of the windows ``rr_ms[lo[k]:hi[k]]`` (beat times ``t_s``, increasing in
     each window): an array (len(lo), 3) of VLF, LF, HF (ms^2), nan where a window is too short.
-    Windows may overlap (the sliding windows of a stream)."""
+    Windows may overlap (the sliding windows of a stream). ``scratch``: working arrays to use
+    (and keep for the next call)."""
+    scratch = scratch or Scratch()
     lo = np.asarray(lo, dtype=np.int64)
     hi = np.asarray(hi, dtype=np.int64)
     out = np.full((lo.size, 3), math.nan)
@@ -293,12 +363,17 @@ def band_powers_ranges(
     per_batch = _WINDOWS_PER_BATCH
     for first in range(0, todo.size, per_batch):
         sel = todo[first : first + per_batch]
-        out[sel] = _one_segment_band_powers(rr_ms, t_s, lo[sel], hi[sel], n_grid[sel])
+        out[sel] = _one_segment_band_powers(rr_ms, t_s, lo[sel], hi[sel], n_grid[sel], scratch)
     return out
 
 
 def _one_segment_band_powers(
-    rr_ms: FloatArray, t_s: FloatArray, lo: IntArray, hi: IntArray, n_grid: IntArray
+    rr_ms: FloatArray,
+    t_s: FloatArray,
+    lo: IntArray,
+    hi: IntArray,
+    n_grid: IntArray,
+    scratch: Scratch,
 ) -> FloatArray:
     """Windows whose 4 Hz grid fits one Welch segment (up to 300 s): one periodogram each,
     one window per row of a (windows, 1200) array."""
@@ -306,30 +381,37 @@ def _one_segment_band_powers(
     n = hi - lo
     width = int(n.max())
     col = np.arange(width)
-    take = np.minimum(lo[:, None] + col[None, :], (hi - 1)[:, None])
-    x, y = np.take(t_s, take), np.take(rr_ms, take)
-    s = _spline_slopes(x, y, n)
-    c0, c1 = _pieces(x, y, s)
+    take = scratch.array("take", (w, width), np.int64)
+    np.minimum(np.add(lo[:, None], col[None, :], out=take), (hi - 1)[:, None], out=take)
+    x = np.take(t_s, take, out=scratch.array("x", (w, width)), mode="clip")
+    y = np.take(rr_ms, take, out=scratch.array("y", (w, width)), mode="clip")
+    s = _spline_slopes(x, y, n, scratch)
+    c0, c1 = _pieces(x, y, s, scratch)
     # Row k, column j is window k's grid sample t0 + j / 4 Hz. It lies on the piece of the
     # last knot at or before it: the first sample after knot i is ceil((x_i - t0) * 4 Hz).
     # Columns past the window's grid stay on its last piece and are zeroed below.
     t0 = x[:, 0]
-    first = np.ceil((x - t0[:, None]) * INTERPOLATION_HZ).astype(np.int64)
-    count = np.zeros((w, width), dtype=np.int64)
-    count[:, :-1] = first[:, 1:] - first[:, :-1]
+    since = np.subtract(x, t0[:, None], out=scratch.array("since", (w, width)))
+    np.ceil(np.multiply(since, INTERPOLATION_HZ, out=since), out=since)
+    first = take  # no longer needed as such
+    np.copyto(first, since, casting="unsafe")
+    count = scratch.array("count", (w, width), np.int64)
+    np.subtract(first[:, 1:], first[:, :-1], out=count[:, :-1])
+    count[:, -1] = 0
     r = np.arange(w)
     count[col[None, :] >= (n - 2)[:, None]] = 0
     count[r, n - 2] = _SEGMENT - first[r, n - 2]
     piece = np.repeat(np.arange(w * width), count.ravel())
-    g = (t0[:, None] + (np.arange(_SEGMENT) / INTERPOLATION_HZ)[None, :]).ravel()
-    values = _evaluate(x.ravel(), y.ravel(), s.ravel(), c0.ravel(), c1.ravel(), piece, g)
-    values = values.reshape(w, _SEGMENT)
-    inside = np.arange(_SEGMENT)[None, :] < n_grid[:, None]
-    values = np.where(inside, values, 0.0)
+    g = scratch.array("grid", (w, _SEGMENT))
+    np.add(t0[:, None], (np.arange(_SEGMENT) / INTERPOLATION_HZ)[None, :], out=g)
+    values = _evaluate(
+        x.ravel(), y.ravel(), s.ravel(), c0.ravel(), c1.ravel(), piece, g.ravel(), scratch
+    ).reshape(w, _SEGMENT)
+    np.copyto(values, 0.0, where=np.arange(_SEGMENT)[None, :] >= n_grid[:, None])
     # The series' mean removed. Welch's constant detrend of the one segment would remove the
     # mean again: nothing left to remove.
     values -= (values.sum(axis=1) / n_grid)[:, None]
-    return _integrate(_periodograms(values, n_grid, _NFFT_MIN), _NFFT_MIN)
+    return _integrate(_periodograms(values, n_grid, _NFFT_MIN, scratch), _NFFT_MIN)
 
 
 def _long_band_powers(rr: FloatArray, t: FloatArray) -> FloatArray:
