@@ -25,7 +25,9 @@ from kindbreak.signal.cleaner import StreamCleaner
 from kindbreak.signal.pipeline import Pipeline, PipelineSettings
 
 
-def stream(seed: int, n: int, artifacts: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def stream(
+    seed: int, n: int, artifacts: float, gaps: int = 3
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Beats with ectopic, missed and extra beats, impossible values and contact gaps."""
     rng = np.random.default_rng(seed)
     k = np.arange(n)
@@ -35,7 +37,7 @@ def stream(seed: int, n: int, artifacts: float) -> tuple[np.ndarray, np.ndarray,
     rr = np.round(np.clip(rr, 300, 1990), 1)
     t = np.cumsum(rr) / 1000.0
     gap = np.zeros(n, dtype=bool)
-    for j in rng.integers(1, n, 3):
+    for j in rng.integers(1, n, gaps):
         gap[j] = True
         t[j:] += rng.uniform(2, 40)
     return t, rr, gap
@@ -72,13 +74,22 @@ def reference(
 
 @pytest.mark.parametrize("method", [Correction.AUTO, Correction.NONE])
 @pytest.mark.parametrize(
-    ("seed", "artifacts", "live"),
-    [(1, 0.01, True), (2, 0.03, False), (3, 0.15, False), (4, 0.08, True)],
+    ("seed", "artifacts", "live", "gaps"),
+    [
+        (1, 0.01, True, 3),
+        (2, 0.03, False, 3),
+        (3, 0.15, False, 3),
+        (4, 0.08, True, 3),
+        # Many segments, some of a few beats (too short to judge), some shorter than the
+        # spans of the thresholds (45 beats) or of a window's provisional tail (101 beats).
+        (6, 0.05, True, 40),
+        (7, 0.05, False, 25),
+    ],
 )
 def test_windows_are_correct_rr_up_to_their_end(
-    seed: int, artifacts: float, live: bool, method: Correction
+    seed: int, artifacts: float, live: bool, gaps: int, method: Correction
 ) -> None:
-    t, rr, gap = stream(seed, 1400, artifacts)
+    t, rr, gap = stream(seed, 1400, artifacts, gaps)
     rng = np.random.default_rng(seed + 100)
     cleaner = StreamCleaner(method)
     window_s, step_s = 150.0, 20.0

@@ -145,6 +145,13 @@ def _running_threshold_rows(x: FloatArray, first: int, stop: int) -> FloatArray:
     return th
 
 
+def running_threshold(x: FloatArray, first: int, stop: int) -> FloatArray:
+    """:func:`_running_threshold_rows` of one row (a segment, or the part of it that spans
+    columns ``first`` to ``stop``)."""
+    th: FloatArray = _running_threshold_rows(x[None, :], first, stop)[0]
+    return th
+
+
 def classify_rows(
     rr_ms: FloatArray, first: int = 0, stop: int | None = None
 ) -> npt.NDArray[np.int8]:
@@ -176,10 +183,10 @@ def classify_rows(
     )
     cur, nxt, nxt2 = nd[:, first:stop], nd[:, first + 1 : stop + 1], nd[:, first + 2 : stop + 2]
     rr_next = np.concatenate((rr[:, 1:], np.full((rows, 1), np.inf)), axis=1)[:, first:stop]
-    return _decide(prev, cur, nxt, nxt2, nm, rr[:, first:stop], rr_next, med, th2)
+    return decide(prev, cur, nxt, nxt2, nm, rr[:, first:stop], rr_next, med, th2)
 
 
-def _decide(
+def decide(
     prev: FloatArray,
     cur: FloatArray,
     nxt: FloatArray,
@@ -246,7 +253,7 @@ def classify_tail_rows(rr_ms: FloatArray) -> npt.NDArray[np.int8]:
     prev, cur = nd[:, 0 : n - 1 - r], nd[:, 1 : n - r]
     nxt, nxt2 = nd[:, 2 : n + 1 - r], nd[:, 3 : n + 2 - r]
     rr_next = np.concatenate((rr[:, r + 2 :], np.full((rows, 1), np.inf)), axis=1)
-    return _decide(prev, cur, nxt, nxt2, nm, rr[:, sl], rr_next, med_all[:, sl], th2)
+    return decide(prev, cur, nxt, nxt2, nm, rr[:, sl], rr_next, med_all[:, sl], th2)
 
 
 def classify_as_it_stands(rr_ms: FloatArray | list[float]) -> npt.NDArray[np.int8]:

@@ -30,14 +30,16 @@ import numpy as np
 import numpy.typing as npt
 
 from kindbreak.signal.artifacts import (
+    QD_SPAN_BEATS,
     REACH_BEATS,
     TAIL_ROW,
     BeatKind,
     Correction,
     apply_corrections,
     classify_rows,
-    classify_tail_rows,
+    decide,
     running_median,
+    running_threshold,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -45,6 +47,7 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 _MEDIAN_HALF = 5  # MEDIAN_SPAN_BEATS // 2: the running median reaches 5 beats either side
+_QD_HALF = QD_SPAN_BEATS // 2  # the thresholds' quartiles reach 45 beats either side
 #: Beats classified together (at the latest) when no window asks for them first.
 _BATCH_BEATS = 4096
 
@@ -98,6 +101,13 @@ class StreamCleaner:
         self._rr = np.zeros(0)
         self._gap = np.zeros(0, dtype=bool)
         self._kinds = np.zeros(0, dtype=np.int8)  # final below self._final
+        # Each beat's running median, dRR threshold and median threshold (its segment's,
+        # computed once its span is known): final below _med_to, _th1_to and _final.
+        self._med = np.zeros(0)
+        self._th1 = np.zeros(0)
+        self._th2 = np.zeros(0)
+        self._med_to = 0
+        self._th1_to = 0
         self._corr = np.zeros(0, dtype=bool)  # settled below self._cut
         self._segments: list[int] = []  # stream indices where segments start
         self._final = 0
@@ -150,6 +160,9 @@ class StreamCleaner:
         self._rr = np.concatenate((self._rr, rr_ms))
         self._gap = np.concatenate((self._gap, gap))
         self._kinds = np.concatenate((self._kinds, np.zeros(n, dtype=np.int8)))
+        self._med = np.concatenate((self._med, np.zeros(n)))
+        self._th1 = np.concatenate((self._th1, np.zeros(n)))
+        self._th2 = np.concatenate((self._th2, np.zeros(n)))
         self._corr = np.concatenate((self._corr, np.zeros(n, dtype=bool)))
         self.n_beats += n
         self._closed = False
@@ -170,12 +183,12 @@ class StreamCleaner:
 
     def _close_segment(self, end: int) -> None:
         seg = self._segments[-1]
-        self._classify_to(seg, end, end)
+        self._classify_to(seg, end)
         self._settle(seg, end, end)
 
     def _advance(self) -> None:
         seg = self._segments[-1]
-        self._classify_to(seg, self.n_beats - REACH_BEATS, self.n_beats)
+        self._classify_to(seg, None)
         if self._final - 1 <= self._cut:
             return
         b = self._base
@@ -184,19 +197,80 @@ class StreamCleaner:
         if clean.size:
             self._settle(seg, self._cut + 1 + int(clean[-1]), self.n_beats)
 
-    def _classify_to(self, seg: int, stop: int, avail: int) -> None:
-        """Final classes up to ``stop`` (segment from ``seg``, known up to ``avail``)."""
-        first = max(self._final, seg)
+    def _classify_to(self, seg: int, end: int | None) -> None:
+        """Each beat's statistics and final class, as far as the segment from ``seg`` allows:
+        to its ``end`` when it has ended, else (it goes on) the running median up to 5 beats
+        before the newest beat, the dRR threshold up to 45 before, the median threshold and
+        the class up to 50 before. Every value is the one the whole segment gives
+        (:func:`~kindbreak.signal.artifacts.classify_beats`); at most _BATCH_BEATS at once."""
+        n = self.n_beats if end is None else end
         b = self._base
-        while first < stop:  # at most _BATCH_BEATS at once: the sort's scratch stays small
-            upto = min(stop, first + _BATCH_BEATS)
-            s = max(seg, first - REACH_BEATS)
-            e = min(avail, upto + REACH_BEATS) if upto < stop else avail
-            kinds = classify_rows(self._rr[None, s - b : e - b], first - s, upto - s)[0]
-            self._kinds[first - b : upto - b] = kinds
-            self._final = upto
+        rr = self._rr
+        if end is not None and end - seg < 5:  # too short to judge: every beat is normal
+            self._med_to = self._th1_to = self._final = max(self._final, end)
+            return
+        # Running medians: 5 beats either side (reflected at the segment's ends).
+        a = max(self._med_to, seg)
+        stop = n - _MEDIAN_HALF if end is None else end
+        while a < stop:
+            z = min(stop, a + _BATCH_BEATS)
+            rs, re = max(seg, a - _MEDIAN_HALF), min(n, z + _MEDIAN_HALF)
+            self._med[a - b : z - b] = running_median(rr[rs - b : re - b])[a - rs : z - rs]
+            a = z
+        self._med_to = max(self._med_to, stop)
+        # dRR thresholds: 45 beats either side (one more before: that dRR needs its beat).
+        a = max(self._th1_to, seg)
+        stop = n - _QD_HALF if end is None else end
+        while a < stop:
+            z = min(stop, a + _BATCH_BEATS)
+            rs, re = max(seg, a - _QD_HALF - 1), min(n, z + _QD_HALF)
+            row = rr[rs - b : re - b]
+            drr = np.diff(row, prepend=row[:1])  # the first is 0: the segment's, or unused
+            self._th1[a - b : z - b] = running_threshold(drr, a - rs, z - rs)
+            a = z
+        self._th1_to = max(self._th1_to, stop)
+        # Median thresholds and final classes: 50 beats after (45 medians of 5 more).
+        a = max(self._final, seg)
+        stop = n - REACH_BEATS if end is None else end
+        while a < stop:
+            z = min(stop, a + _BATCH_BEATS)
+            rs, re = max(seg, a - _QD_HALF), min(n, z + _QD_HALF)
+            mrr = rr[rs - b : re - b] - self._med[rs - b : re - b]
+            mrr = np.where(mrr < 0, 2.0 * mrr, mrr)
+            th2 = running_threshold(mrr, a - rs, z - rs)
+            self._th2[a - b : z - b] = th2
+            kinds = self._decide(seg, n, a, z, th2)
+            self._kinds[a - b : z - b] = kinds
             self.n_flagged += int(np.count_nonzero(kinds))
-            first = upto
+            self._final = a = z
+
+    def _normalised_drr(self, seg: int, n: int, a: int, z: int) -> FloatArray:
+        """dRR / its threshold of beats ``a - 1`` to ``z + 1`` (0 outside the segment
+        ``[seg, n)`` and at its first beat, as classify_beats has them)."""
+        b = self._base
+        lo, hi = max(a - 1, seg), min(z + 2, n)
+        out = np.zeros(z - a + 3)
+        if hi > lo:
+            rr = self._rr[max(lo - 1, seg) - b : hi - b]
+            drr = np.diff(rr) if lo > seg else np.diff(rr, prepend=rr[:1])
+            out[lo - (a - 1) : hi - (a - 1)] = drr / self._th1[lo - b : hi - b]
+        return out
+
+    def _decide(self, seg: int, n: int, a: int, z: int, th2: FloatArray) -> npt.NDArray[np.int8]:
+        """Final classes of beats ``a`` to ``z`` from their statistics."""
+        b = self._base
+        nd = self._normalised_drr(seg, n, a, z)
+        rr = self._rr[a - b : z - b]
+        med = self._med[a - b : z - b]
+        mrr = rr - med
+        mrr = np.where(mrr < 0, 2.0 * mrr, mrr)
+        rr_next = np.full(z - a, np.inf)
+        upto = min(z + 1, n)
+        rr_next[: upto - a - 1] = self._rr[a + 1 - b : upto - b]
+        w = z - a
+        return decide(
+            nd[0:w], nd[1 : w + 1], nd[2 : w + 2], nd[3 : w + 3], mrr / th2, rr, rr_next, med, th2
+        )
 
     def _settle(self, seg: int, stop: int, avail: int) -> None:
         """Settle the correction of beats ``self._cut`` to ``stop`` (final classes; ``stop``
@@ -293,16 +367,18 @@ class StreamCleaner:
         # Provisional classes of each window's last beats (after ``frontier``).
         prov_first = np.maximum(frontier + 1, seg)
         prov: list[npt.NDArray[np.int8]] = [np.zeros(0, dtype=np.int8)] * w
+        prov_any = np.zeros(w, dtype=bool)
         full = has & (last - TAIL_ROW + 1 >= seg)
         fk = np.flatnonzero(full)
         if fk.size:
-            take = (last[fk] - b)[:, None] + np.arange(-TAIL_ROW + 1, 1)[None, :]
-            rows = classify_tail_rows(np.take(self._rr, take))
+            rows = self._tail_classes(last[fk])
+            prov_any[fk] = rows.any(axis=1)
             for j, k in enumerate(fk.tolist()):
                 prov[k] = rows[j]
         for k in np.flatnonzero(has & ~full).tolist():
             s, e = int(seg[k]), int(last[k]) + 1
             prov[k] = classify_rows(self._rr[None, s - b : e - b], int(prov_first[k]) - s)[0]
+            prov_any[k] = prov[k].any()
         # Runs from the settled point to the window's last beat: artifacts anywhere?
         flagged_final = np.concatenate(([0], np.cumsum(self._kinds != 0)))
         fin_hi = np.maximum(np.minimum(frontier, last) + 1, settled)
@@ -325,12 +401,8 @@ class StreamCleaner:
         run_len = np.where(has, last - settled + 1, 0)
         run_corr = np.zeros(w, dtype=np.int64)
         extra_at = n_nn + n_raw
-        for k in range(w):
-            if not has[k]:
-                continue
-            any_prov = bool(prov[k].any())
-            if not any_prov and n_fin_flags[k] == 0:
-                continue
+        # Only windows with an artifact in their run are visited (a few in a hundred).
+        for k in np.flatnonzero(has & (prov_any | (n_fin_flags != 0))).tolist():
             p, e = int(settled[k]), int(last[k]) + 1
             kinds = np.concatenate(
                 (self._kinds[p - b : int(fin_hi[k]) - b], prov[k][max(p - int(prov_first[k]), 0) :])
@@ -396,6 +468,39 @@ class StreamCleaner:
             input_ms=raw_sum,
         )
 
+    def _tail_classes(self, last: IntArray) -> npt.NDArray[np.int8]:
+        """Provisional classes of the REACH_BEATS newest beats of segments that go on after
+        beat ``last`` (one row per window; at least TAIL_ROW beats of the segment known up
+        to it): :func:`~kindbreak.signal.artifacts.classify_tail_rows` of each window's last
+        TAIL_ROW beats, from the statistics the stream already has. The dRR thresholds are
+        the beats' own up to 45 before the end and held at that one after it, the median
+        threshold is held at the one 50 before the end (both final, their spans complete);
+        only the running medians of the last 5 beats, reflected at the end, are new."""
+        b = self._base
+        r, q = REACH_BEATS, _QD_HALF
+        end = (last - b)[:, None]
+        beats = end + np.arange(-r, 1)[None, :]  # the beat before the tail, then the tail
+        th1 = np.take(self._th1, np.minimum(beats, end - q))
+        rr = np.take(self._rr, beats)
+        drr = rr - np.take(self._rr, beats - 1)
+        nd = np.zeros((last.size, r + 3))
+        np.divide(drr, th1, out=nd[:, : r + 1])
+        # Medians: the stream's up to 5 beats before the end, then reflected at the end.
+        med = np.take(self._med, beats[:, 1:])
+        h = _MEDIAN_HALF
+        span = np.arange(-h, h + 1)[None, :] + np.arange(-h + 1, 1)[:, None]  # 5 x 11
+        at = end[:, :, None] + span[None, :, :]
+        at = np.where(at > end[:, :, None], 2 * end[:, :, None] - at, at)
+        around = np.take(self._rr, at)
+        med[:, -h:] = np.partition(around, h, axis=-1)[..., h]
+        th2 = np.take(self._th2, end - r)
+        tail = rr[:, 1:]
+        mrr = tail - med
+        mrr = np.where(mrr < 0, 2.0 * mrr, mrr)
+        rr_next = np.concatenate((tail[:, 1:], np.full((last.size, 1), np.inf)), axis=1)
+        prev, cur, nxt, nxt2 = nd[:, 0:r], nd[:, 1 : r + 1], nd[:, 2 : r + 2], nd[:, 3 : r + 3]
+        return decide(prev, cur, nxt, nxt2, mrr / th2, tail, rr_next, med, th2)
+
     def _settled_run_is_the_same(self, p: int, e: int, kinds: npt.NDArray[np.int8]) -> bool:
         """Whether correcting beats ``p`` to ``e`` (exclusive) with ``kinds``, the stream cut
         after them, gives exactly the settled corrections of those beats: the settled ones
@@ -442,6 +547,9 @@ class StreamCleaner:
         self._rr = self._rr[cut:]
         self._gap = self._gap[cut:]
         self._kinds = self._kinds[cut:]
+        self._med = self._med[cut:]
+        self._th1 = self._th1[cut:]
+        self._th2 = self._th2[cut:]
         self._corr = self._corr[cut:]
         self._base = lo
         i = bisect.bisect_right(self._segments, lo) - 1
