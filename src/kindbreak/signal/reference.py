@@ -24,7 +24,6 @@ See ``docs/stress-score.md`` for the choice and its sources.
 from __future__ import annotations
 
 import math
-import statistics
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +63,15 @@ def quantile(values: Sequence[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
+def median(values: list[float]) -> float:
+    """``statistics.median``, the same arithmetic without its overhead (once per window)."""
+    xs = sorted(values)
+    n = len(xs)
+    if n % 2:
+        return xs[n // 2]
+    return (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
 def _clip(x: float, centre: float, half_width: float) -> float:
     return min(max(x, centre - half_width), centre + half_width)
 
@@ -74,6 +82,7 @@ class CalmReference:
     def __init__(self, params: ReferenceParams | None = None) -> None:
         self.params = params or ReferenceParams()
         self._recent: deque[tuple[float, float, float]] = deque()
+        self._latest_s = -math.inf  # the latest end kept (every other one is earlier)
 
     def add(self, t_s: float, hr_bpm: float, rmssd_ms: float) -> None:
         """Record a scored window (its end, last minute's heart rate, RMSSD; NaN RMSSD for a
@@ -82,6 +91,7 @@ class CalmReference:
             return
         ln_rmssd = math.log(rmssd_ms) if math.isfinite(rmssd_ms) and rmssd_ms > 0 else math.nan
         self._recent.append((t_s, hr_bpm, ln_rmssd))
+        self._latest_s = max(self._latest_s, t_s)
         self._forget(t_s)
 
     def _forget(self, t_s: float) -> None:
@@ -89,22 +99,30 @@ class CalmReference:
         while self._recent and self._recent[0][0] <= horizon:
             self._recent.popleft()
 
+    def _before(self, t_s: float) -> Sequence[tuple[float, float, float]]:
+        """The windows kept that ended before ``t_s`` (all of them, as windows come in
+        order)."""
+        if self._latest_s < t_s:
+            return self._recent
+        return [r for r in self._recent if r[0] < t_s]
+
     def last_hr(self, n: int, before_s: float) -> list[float]:
         """Last-minute heart rates of the last ``n`` good windows that ended before
         ``before_s`` (within the lookback)."""
-        return [hr for t, hr, _ in self._recent if t < before_s][-n:]
+        recent = self._before(before_s)
+        return [recent[i][1] for i in range(max(len(recent) - n, 0), len(recent))]
 
     def reference(self, t_s: float, baseline: Baseline) -> Reference:
         """The recent calm state at ``t_s`` (windows that ended before it), bounded by
         ``baseline``."""
         p = self.params
         self._forget(t_s)
-        recent = [r for r in self._recent if r[0] < t_s]
+        recent = self._before(t_s)
         if len(recent) < p.min_windows:
             return Reference(baseline.hr_bpm, baseline.rmssd_ms, 0)
         hr = quantile([r[1] for r in recent], p.quantile)
         ln_rmssds = [r[2] for r in recent if math.isfinite(r[2])]
-        ln_rmssd = statistics.median(ln_rmssds) if ln_rmssds else baseline.ln_rmssd
+        ln_rmssd = median(ln_rmssds) if ln_rmssds else baseline.ln_rmssd
         return Reference(
             hr_bpm=_clip(hr, baseline.hr_bpm, p.max_shift_bpm),
             rmssd_ms=math.exp(_clip(ln_rmssd, baseline.ln_rmssd, p.max_shift_ln_rmssd)),

@@ -55,6 +55,7 @@ class StressTracker:
         self.onset_params = onset or OnsetParams()
         self.calm = CalmReference(reference)
         self.detector = Detector(detector or DetectorParams())
+        self._spread: tuple[Baseline, float] | None = None  # the last baseline's spread
 
     @property
     def stressed(self) -> bool:
@@ -78,7 +79,9 @@ class StressTracker:
         usable = good and math.isfinite(recent_hr_bpm)
         if usable and baseline is not None:
             ref = self.calm.reference(end_s, baseline)
-            spread = spread_bpm(baseline, self.score_params)
+            if self._spread is None or self._spread[0] is not baseline:
+                self._spread = (baseline, spread_bpm(baseline, self.score_params))
+            spread = self._spread[1]
             load = stress_load_sd(recent_hr_bpm, rmssd_ms, ref, spread, self.score_params)
             op = self.onset_params
             rise = rise_sd(recent_hr_bpm, self.calm.last_hr(op.rise_windows, end_s), spread)
