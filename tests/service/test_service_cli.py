@@ -146,13 +146,19 @@ def test_a_failing_systemctl_is_reported_with_its_own_words(home, systemctl):
     assert "Access denied" in err
 
 
+# What `service status` asks systemctl (the stand-in answers it).
+SHOW_UNIT = (
+    "--user show kindbreak.service --property=LoadState,UnitFileState,ActiveState,"
+    "SubState,MainPID,ExecMainStartTimestamp,ActiveEnterTimestamp,NRestarts,Result,"
+    "ExecMainStatus"
+)
+
+
 def test_status_of_a_running_service(home, systemctl):
     remember_strap(home)
     cli("service", "install")
     systemctl.answer(
-        "--user show kindbreak.service --property=LoadState,UnitFileState,ActiveState,"
-        "SubState,MainPID,ExecMainStartTimestamp,ActiveEnterTimestamp,NRestarts,Result,"
-        "ExecMainStatus",
+        SHOW_UNIT,
         stdout=RUNNING,
     )
 
@@ -168,9 +174,7 @@ def test_status_when_systemd_gave_up(home, systemctl):
     remember_strap(home)
     cli("service", "install")
     systemctl.answer(
-        "--user show kindbreak.service --property=LoadState,UnitFileState,ActiveState,"
-        "SubState,MainPID,ExecMainStartTimestamp,ActiveEnterTimestamp,NRestarts,Result,"
-        "ExecMainStatus",
+        SHOW_UNIT,
         stdout=GAVE_UP,
     )
 
