@@ -176,3 +176,21 @@ def test_working_arrays_kept_between_batches_change_no_bit() -> None:
         assert kept.tobytes() == fresh.tobytes()
         assert np.isfinite(kept[np.array(hi) - np.array(lo) > 200]).all()
     assert scratch.nbytes > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_knot_of_each_grid_sample_is_searchsorted(seed: int) -> None:
+    """The long series' grid finds each sample's piece without a binary search: the same
+    indices, also for knots closer than a sample, on a sample, or before the grid."""
+    from kindbreak.signal.spectrum import _last_knot_at_or_before
+
+    rng = np.random.default_rng(seed)
+    rr = rng.uniform(150.0, 1500.0, 4000)
+    t = 100.0 + np.cumsum(rr) / 1000.0
+    on_grid = rng.integers(10, t.size - 10, 30)
+    t[on_grid] = t[0] + np.round((t[on_grid] - t[0]) * 4.0) / 4.0  # exactly on a sample
+    t = np.maximum.accumulate(t)
+    for j0 in (0, 7, 1000, 10000):  # the last one runs past the last knot
+        g = t[0] + np.arange(j0, j0 + 9000) / 4.0
+        want = np.searchsorted(t, g, side="right") - 1
+        np.testing.assert_array_equal(_last_knot_at_or_before(t, g), want)

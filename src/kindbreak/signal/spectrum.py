@@ -48,6 +48,8 @@ _SLOPE_MARGIN = 64
 _WINDOWS_PER_BATCH = 128
 _GRID_BLOCK = 1 << 17
 _LONG_GRID_BLOCK = 1 << 15
+#: Blocks of a long series whose splines' systems are solved together (one row each).
+_LONG_BLOCKS_SOLVED_TOGETHER = 8
 
 
 def solve_tridiagonal(
@@ -174,17 +176,29 @@ def _spline_slopes(
     return s
 
 
-def _slopes_of(x: FloatArray, y: FloatArray, k0: int, k1: int) -> FloatArray:
-    """Slopes at knots ``k0`` to ``k1`` of one long series' not-a-knot spline, from a block
-    reaching ``_SLOPE_MARGIN`` knots beyond them (a knot's influence on a slope halves at
-    least with every knot between them: the cut changes nothing at double precision)."""
+def _slopes_of_blocks(
+    x: FloatArray, y: FloatArray, blocks: list[tuple[int, int]], scratch: Scratch
+) -> list[FloatArray]:
+    """Slopes at knots ``k0`` to ``k1`` of one long series' not-a-knot spline, for each block
+    ``(k0, k1)``, each from the knots reaching ``_SLOPE_MARGIN`` beyond it (a knot's influence
+    on a slope halves at least with every knot between them: the cut changes nothing at
+    double precision). The blocks' systems are solved together, one per row (a row's solution
+    does not depend on the others')."""
     n = x.size
-    a = max(0, k0 - _SLOPE_MARGIN)
-    b = min(n, k1 + _SLOPE_MARGIN)
-    a = min(a, b - 4)
-    s = _spline_slopes(x[None, a:b], y[None, a:b], np.array([b - a]))[0]
-    part: FloatArray = s[k0 - a : k1 - a]
-    return part
+    spans = []
+    for k0, k1 in blocks:
+        a = max(0, k0 - _SLOPE_MARGIN)
+        b = min(n, k1 + _SLOPE_MARGIN)
+        spans.append((min(a, b - 4), b))
+    lo = np.array([a for a, _ in spans], dtype=np.int64)
+    hi = np.array([b for _, b in spans], dtype=np.int64)
+    width = int((hi - lo).max())
+    take = np.minimum(lo[:, None] + np.arange(width)[None, :], (hi - 1)[:, None])
+    s = _spline_slopes(np.take(x, take), np.take(y, take), hi - lo, scratch)
+    return [
+        s[i, k0 - a : k1 - a].copy()
+        for i, ((k0, k1), (a, _)) in enumerate(zip(blocks, spans, strict=True))
+    ]
 
 
 def _pieces(
@@ -414,6 +428,26 @@ def _one_segment_band_powers(
     return _integrate(_periodograms(values, n_grid, _NFFT_MIN, scratch), _NFFT_MIN)
 
 
+def _last_knot_at_or_before(t: FloatArray, g: FloatArray) -> IntArray:
+    """``searchsorted(t, g, side="right") - 1`` for a regular 4 Hz grid ``g`` (increasing,
+    knots at least one sample apart or not): each knot's first sample is worked out, then
+    the few samples where that rounding put a knot on the wrong side are moved."""
+    a = max(int(np.searchsorted(t, g[0], side="right")) - 1, 0)
+    b = min(int(np.searchsorted(t, g[-1], side="right")) + 1, t.size)
+    first = np.ceil((t[a:b] - g[0]) * INTERPOLATION_HZ)
+    first = np.clip(first, 0, g.size).astype(np.int64)
+    idx = np.cumsum(np.bincount(first, minlength=g.size + 1)[: g.size]) + (a - 1)
+    # Exact: t[idx] <= g < t[idx + 1].
+    for _ in range(4):
+        up = (idx + 1 < t.size) & (t[np.minimum(idx + 1, t.size - 1)] <= g)
+        down = (idx >= 0) & (t[np.maximum(idx, 0)] > g)
+        if not (up.any() or down.any()):
+            return idx
+        idx = idx + up - down
+    found: IntArray = np.searchsorted(t, g, side="right") - 1
+    return found
+
+
 def _long_band_powers(rr: FloatArray, t: FloatArray) -> FloatArray:
     """One long series (a whole recording), in bounded memory."""
     n_grid = math.ceil((t[-1] - t[0]) * INTERPOLATION_HZ)
@@ -423,23 +457,27 @@ def _long_band_powers(rr: FloatArray, t: FloatArray) -> FloatArray:
     center = float(rr.mean())  # any constant: each segment's mean is removed again
     total: FloatArray | None = None
     per_batch = max(1, _LONG_GRID_BLOCK // hop)
-    for first in range(0, nseg, per_batch):
-        last = min(nseg, first + per_batch)
-        j0 = first * hop
-        j1 = (last - 1) * hop + nperseg
-        g = t[0] + np.arange(j0, j1) / INTERPOLATION_HZ
-        idx = np.clip(np.searchsorted(t, g, side="right") - 1, 0, t.size - 2)
-        # The spline of the knots this batch uses only (memory stays bounded).
-        k0, k1 = int(idx[0]), int(idx[-1]) + 2
-        s = _slopes_of(t, rr, k0, k1)
-        c0, c1 = _pieces(t[k0:k1], rr[k0:k1], s)
-        values = _evaluate(t[k0:k1], rr[k0:k1], s, c0, c1, idx - k0, g) - center
-        take = (np.arange(first, last) * hop - j0)[:, None] + np.arange(nperseg)[None, :]
-        segments = values[take]
-        segments -= segments.mean(axis=1)[:, None]  # Welch's constant detrend
-        lengths = np.full(last - first, nperseg, dtype=np.int64)
-        psd = _periodograms(segments, lengths, _NFFT_MIN).sum(axis=0)
-        total = psd if total is None else total + psd
+    batches = [(first, min(nseg, first + per_batch)) for first in range(0, nseg, per_batch)]
+    scratch = Scratch()
+    for group in range(0, len(batches), _LONG_BLOCKS_SOLVED_TOGETHER):
+        todo = []
+        for first, last in batches[group : group + _LONG_BLOCKS_SOLVED_TOGETHER]:
+            j0 = first * hop
+            j1 = (last - 1) * hop + nperseg
+            g = t[0] + np.arange(j0, j1) / INTERPOLATION_HZ
+            idx = np.clip(_last_knot_at_or_before(t, g), 0, t.size - 2)
+            # The spline of the knots this batch uses only (memory stays bounded).
+            todo.append((first, last, j0, g, idx, int(idx[0]), int(idx[-1]) + 2))
+        slopes = _slopes_of_blocks(t, rr, [(k0, k1) for *_, k0, k1 in todo], scratch)
+        for (first, last, j0, g, idx, k0, k1), s in zip(todo, slopes, strict=True):
+            c0, c1 = _pieces(t[k0:k1], rr[k0:k1], s)
+            values = _evaluate(t[k0:k1], rr[k0:k1], s, c0, c1, idx - k0, g) - center
+            take = (np.arange(first, last) * hop - j0)[:, None] + np.arange(nperseg)[None, :]
+            segments = values[take]
+            segments -= segments.mean(axis=1)[:, None]  # Welch's constant detrend
+            lengths = np.full(last - first, nperseg, dtype=np.int64)
+            psd = _periodograms(segments, lengths, _NFFT_MIN).sum(axis=0)
+            total = psd if total is None else total + psd
     assert total is not None
     bands: FloatArray = _integrate((total / nseg)[None, :], _NFFT_MIN)[0]
     return bands
