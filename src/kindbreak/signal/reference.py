@@ -23,6 +23,7 @@ See ``docs/stress-score.md`` for the choice and its sources.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from collections.abc import Sequence
@@ -56,16 +57,18 @@ class Reference:
 def quantile(values: Sequence[float], q: float) -> float:
     """The ``q`` quantile with linear interpolation between order statistics (numpy's default
     method), in plain Python: the lists here hold at most a few dozen values."""
-    xs = sorted(values)
+    return _quantile_of_sorted(sorted(values), q)
+
+
+def _quantile_of_sorted(xs: Sequence[float], q: float) -> float:
     pos = q * (len(xs) - 1)
     lo = math.floor(pos)
     hi = min(lo + 1, len(xs) - 1)
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-def median(values: list[float]) -> float:
-    """``statistics.median``, the same arithmetic without its overhead (once per window)."""
-    xs = sorted(values)
+def _median_of_sorted(xs: Sequence[float]) -> float:
+    """``statistics.median`` of values already sorted (the same arithmetic)."""
     n = len(xs)
     if n % 2:
         return xs[n // 2]
@@ -83,6 +86,10 @@ class CalmReference:
         self.params = params or ReferenceParams()
         self._recent: deque[tuple[float, float, float]] = deque()
         self._latest_s = -math.inf  # the latest end kept (every other one is earlier)
+        # The kept heart rates and finite ln RMSSDs, sorted (kept up to date one value at a
+        # time rather than sorted again for every window).
+        self._hr_sorted: list[float] = []
+        self._ln_sorted: list[float] = []
 
     def add(self, t_s: float, hr_bpm: float, rmssd_ms: float) -> None:
         """Record a scored window (its end, last minute's heart rate, RMSSD; NaN RMSSD for a
@@ -91,13 +98,19 @@ class CalmReference:
             return
         ln_rmssd = math.log(rmssd_ms) if math.isfinite(rmssd_ms) and rmssd_ms > 0 else math.nan
         self._recent.append((t_s, hr_bpm, ln_rmssd))
+        bisect.insort(self._hr_sorted, hr_bpm)
+        if math.isfinite(ln_rmssd):
+            bisect.insort(self._ln_sorted, ln_rmssd)
         self._latest_s = max(self._latest_s, t_s)
         self._forget(t_s)
 
     def _forget(self, t_s: float) -> None:
         horizon = t_s - self.params.lookback_s
         while self._recent and self._recent[0][0] <= horizon:
-            self._recent.popleft()
+            _, hr_bpm, ln_rmssd = self._recent.popleft()
+            del self._hr_sorted[bisect.bisect_left(self._hr_sorted, hr_bpm)]
+            if math.isfinite(ln_rmssd):
+                del self._ln_sorted[bisect.bisect_left(self._ln_sorted, ln_rmssd)]
 
     def _before(self, t_s: float) -> Sequence[tuple[float, float, float]]:
         """The windows kept that ended before ``t_s`` (all of them, as windows come in
@@ -120,9 +133,13 @@ class CalmReference:
         recent = self._before(t_s)
         if len(recent) < p.min_windows:
             return Reference(baseline.hr_bpm, baseline.rmssd_ms, 0)
-        hr = quantile([r[1] for r in recent], p.quantile)
-        ln_rmssds = [r[2] for r in recent if math.isfinite(r[2])]
-        ln_rmssd = median(ln_rmssds) if ln_rmssds else baseline.ln_rmssd
+        if recent is self._recent:  # all of them: their values are sorted already
+            hr_sorted, ln_sorted = self._hr_sorted, self._ln_sorted
+        else:
+            hr_sorted = sorted(r[1] for r in recent)
+            ln_sorted = sorted(r[2] for r in recent if math.isfinite(r[2]))
+        hr = _quantile_of_sorted(hr_sorted, p.quantile)
+        ln_rmssd = _median_of_sorted(ln_sorted) if ln_sorted else baseline.ln_rmssd
         return Reference(
             hr_bpm=_clip(hr, baseline.hr_bpm, p.max_shift_bpm),
             rmssd_ms=math.exp(_clip(ln_rmssd, baseline.ln_rmssd, p.max_shift_ln_rmssd)),
