@@ -412,33 +412,36 @@ def marker_columns(
     hi = np.asarray(offsets[1:], dtype=np.int64)
     n = hi - lo
     w = n.size
-    owner = np.repeat(np.arange(w), n)
     nn = np.maximum(n, 1)
     total = _sums(rr, lo, hi)
     mean_rr = total / nn
-    dev = rr - mean_rr[owner]
+    dev = rr - np.repeat(mean_rr, n)
     sdnn = np.sqrt(_sums(dev * dev, lo, hi) / np.maximum(n - 1, 1))
-    # Successive differences inside each window, none across a gap.
-    ok = np.ones(max(rr.size - 1, 0), dtype=bool)
-    ok &= ~breaks[1:]
-    ok &= owner[1:] == owner[:-1]
+    # Successive differences inside each window (difference p is rr[p + 1] - rr[p]), none
+    # across a gap or from one window to the next.
+    ok = ~breaks[1:]
+    ends_inside = (hi - 1)[(n > 0) & (hi - 1 < ok.size)]
+    ok[ends_inside] = False
     d = (rr[1:] - rr[:-1])[ok]
-    d_owner = owner[1:][ok]
-    n_d = np.bincount(d_owner, minlength=w)
+    kept = np.zeros(rr.size + 1, dtype=np.int64)  # differences kept before position p
+    np.cumsum(ok, out=kept[1 : ok.size + 1])
+    kept[ok.size + 1 :] = kept[ok.size]
+    n_d = kept[np.maximum(hi - 1, lo)] - kept[lo]
     d_hi = np.cumsum(n_d)
     d_lo = d_hi - n_d
     has_d = n_d > 0
     nd1 = np.maximum(n_d, 1)
     rmssd = np.where(has_d, np.sqrt(_sums(d * d, d_lo, d_hi) / nd1), math.nan)
-    big = np.bincount(d_owner[np.abs(d) > 50.0], minlength=w)
+    above = np.concatenate(([0], np.cumsum(np.abs(d) > 50.0)))
+    big = above[d_hi] - above[d_lo]
     pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
     d_mean = _sums(d, d_lo, d_hi) / nd1
-    d_dev = d - d_mean[d_owner]
+    d_dev = d - np.repeat(d_mean, n_d)
     d_var = _sums(d_dev * d_dev, d_lo, d_hi) / np.maximum(n_d - 1, 1)
     sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
     sd2_sq = 2.0 * sdnn**2 - sd1**2
     sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)
-    si = _stress_indexes(rr, owner, n) if stress else np.full(w, math.nan)
+    si = _stress_indexes(rr, np.repeat(np.arange(w), n), n) if stress else np.full(w, math.nan)
     bands = band_powers_ranges(rr, t, lo, hi, scratch) if frequency else np.full((w, 3), math.nan)
     vlf, lf, hf = bands[:, 0], bands[:, 1], bands[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -456,8 +456,9 @@ class Pipeline:
             stress=full,
             scratch=self._scratch,
         )
-        recent, n_recent = self._recent_hr_batch(clean, ends, s.recent_hr_s, s.min_recent_beats)
-        latest, _ = self._recent_hr_batch(clean, ends, s.latest_hr_s, s.min_latest_beats)
+        (recent, n_recent), (latest, _) = self._recent_hr_batch(
+            clean, ends, ((s.recent_hr_s, s.min_recent_beats), (s.latest_hr_s, s.min_latest_beats))
+        )
         recent, n_recent, latest = recent[have], n_recent[have], latest[have]
         n_input = clean.n_input[have]
         share = clean.n_corrected[have] / n_input
@@ -515,19 +516,24 @@ class Pipeline:
             )
 
     def _recent_hr_batch(
-        self, clean: CleanWindows, ends: FloatArray, span_s: float, min_beats: int
-    ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
-        """The heart rate (bpm) of each window's last ``span_s`` (nan with fewer than
-        ``min_beats`` intervals), and the number of intervals it rests on."""
+        self, clean: CleanWindows, ends: FloatArray, spans: tuple[tuple[float, int], ...]
+    ) -> list[tuple[FloatArray, npt.NDArray[np.int64]]]:
+        """For each ``(span_s, min_beats)``: the heart rate (bpm) of each window's last
+        ``span_s`` (nan with fewer than ``min_beats`` intervals), and the number of intervals
+        it rests on."""
         w = ends.size
         owner = np.repeat(np.arange(w), np.diff(clean.offsets))
-        inside = clean.t_s > (ends - span_s)[owner]
-        count = np.bincount(owner[inside], minlength=w)
-        total = np.bincount(owner[inside], weights=clean.rr_ms[inside], minlength=w)
-        hr = np.full(w, math.nan)
-        ok = count >= min_beats
-        hr[ok] = 60000.0 / (total[ok] / count[ok])
-        return hr, count.astype(np.int64)
+        out = []
+        for span_s, min_beats in spans:
+            inside = clean.t_s > np.repeat(ends - span_s, np.diff(clean.offsets))
+            mine = owner[inside]
+            count = np.bincount(mine, minlength=w)
+            total = np.bincount(mine, weights=clean.rr_ms[inside], minlength=w)
+            hr = np.full(w, math.nan)
+            ok = count >= min_beats
+            hr[ok] = 60000.0 / (total[ok] / count[ok])
+            out.append((hr, count.astype(np.int64)))
+        return out
 
     def _recent_hr(self, nn: np.ndarray, nt: np.ndarray, end_s: float) -> float:
         s = self.settings
