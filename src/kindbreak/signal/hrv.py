@@ -336,32 +336,55 @@ def _percentile_rows(rows: FloatArray, n: IntArray, q: float) -> FloatArray:
     return out
 
 
-def _stress_indexes(rr: FloatArray, owner: IntArray, n: IntArray) -> FloatArray:
-    """:func:`stress_index` of each window (at least 10 intervals, else nan)."""
+def _stress_indexes(
+    rr: FloatArray, lo: IntArray, hi: IntArray, scratch: Scratch | None = None
+) -> FloatArray:
+    """:func:`stress_index` of each window ``rr[lo[k]:hi[k]]`` (at least 10 intervals, else
+    nan), from each window's intervals sorted in a row of a 2-D array."""
+    scratch = scratch or Scratch()
+    n = hi - lo
     w = n.size
     out = np.full(w, math.nan)
     if not (n >= 10).any():
         return out
     width = int(n.max())
-    rows = np.full((w, width), np.inf)
-    pos = np.arange(rr.size) - np.repeat(np.cumsum(n) - n, n)
-    rows[owner, pos] = rr
+    col = np.arange(width)
+    take = scratch.array("si_take", (w, width), np.int64)
+    np.minimum(np.add(lo[:, None], col[None, :], out=take), (hi - 1)[:, None], out=take)
+    rows = np.take(rr, take, out=scratch.array("si_rows", (w, width)), mode="clip")
+    outside = col[None, :] >= n[:, None]
+    np.copyto(rows, np.inf, where=outside)
     rows.sort(axis=1)
     r = np.arange(w)
     ok = n >= 10
     nn = np.maximum(n, 1)
-    lo_v = rows[:, 0]
-    hi_v = rows[r, nn - 1]
-    above = rr - lo_v[owner]
+    # The modal 50 ms bin (bins from the shortest interval): in a sorted row each bin is a
+    # run of equal bin numbers, so its count is the longest run.
+    with np.errstate(invalid="ignore"):  # inf - inf in rows of no interval: not a bin
+        above = np.subtract(rows, rows[:, :1], out=scratch.array("si_above", (w, width)))
     # floor(above / 50), exactly (as floor division gives it; a fix-up after the quotient is
     # cheaper than numpy's floor_divide).
-    q = np.floor(above / 50.0)
-    q -= q * 50.0 > above
-    q += (q + 1.0) * 50.0 <= above
-    bins = q.astype(np.int64)
-    n_bins = int(((hi_v[ok] - lo_v[ok]) // 50.0).max()) + 1
-    counts = np.bincount(owner * n_bins + np.minimum(bins, n_bins - 1), minlength=w * n_bins)
-    amo_pct = 100.0 * counts.reshape(w, n_bins).max(axis=1) / nn
+    q = np.floor(
+        np.divide(above, 50.0, out=scratch.array("si_q", (w, width))),
+        out=scratch.array("si_q", (w, width)),
+    )
+    fix = scratch.array("si_fix", (w, width))
+    q -= np.multiply(q, 50.0, out=fix) > above
+    np.add(q, 1.0, out=fix)
+    fix *= 50.0
+    q += fix <= above
+    np.copyto(q, -1.0, where=outside)  # not a bin: ends the row's last run
+    change = scratch.array("si_change", (w, width), np.bool_)
+    change[:, 0] = True
+    np.not_equal(q[:, 1:], q[:, :-1], out=change[:, 1:])
+    starts = np.flatnonzero(change.ravel())
+    lengths = np.diff(starts, append=w * width)
+    real = q.ravel()[starts] >= 0
+    starts, lengths = starts[real], lengths[real]
+    run_row = starts // width
+    count = np.zeros(w, dtype=np.int64)
+    np.maximum.at(count, run_row, lengths)
+    amo_pct = 100.0 * count / nn
     half = nn // 2
     odd = (nn % 2) == 1
     mid = np.where(odd, rows[r, half], (rows[r, np.maximum(half - 1, 0)] + rows[r, half]) / 2.0)
@@ -441,7 +464,7 @@ def marker_columns(
     sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
     sd2_sq = 2.0 * sdnn**2 - sd1**2
     sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)
-    si = _stress_indexes(rr, np.repeat(np.arange(w), n), n) if stress else np.full(w, math.nan)
+    si = _stress_indexes(rr, lo, hi, scratch) if stress else np.full(w, math.nan)
     bands = band_powers_ranges(rr, t, lo, hi, scratch) if frequency else np.full((w, 3), math.nan)
     vlf, lf, hf = bands[:, 0], bands[:, 1], bands[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -49,7 +49,7 @@ _WINDOWS_PER_BATCH = 128
 _GRID_BLOCK = 1 << 17
 _LONG_GRID_BLOCK = 1 << 15
 #: Blocks of a long series whose splines' systems are solved together (one row each).
-_LONG_BLOCKS_SOLVED_TOGETHER = 8
+_LONG_BLOCKS_SOLVED_TOGETHER = 2
 
 
 def solve_tridiagonal(
