@@ -305,16 +305,22 @@ class StreamCleaner:
         med_stop: int,
     ) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
         """Correct the run of beats from ``c`` (a settled point) with classes ``kinds``; the
-        running median, only needed where there is an artifact, over the segment from ``seg``
-        up to ``med_stop``."""
+        running median, only needed where there is an artifact, of the segment from ``seg``
+        as it stands at ``med_stop``: the stream's own medians, but for the beats within 5 of
+        ``med_stop``, whose medians are reflected there."""
         n = rr.size
         if self.method is Correction.NONE or not kinds.any():
             return rr, t, np.arange(n, dtype=np.int64), kinds > 0
         b = self._base
-        m0 = max(seg, c - _MEDIAN_HALF)
 
         def med() -> FloatArray:
-            return running_median(self._rr[m0 - b : med_stop - b])[c - m0 : c - m0 + n]
+            out = self._med[c - b : c + n - b].copy()
+            k0 = max(c, med_stop - _MEDIAN_HALF)
+            if k0 < c + n:
+                r0 = max(seg, med_stop - 2 * _MEDIAN_HALF - 1)
+                end = running_median(self._rr[r0 - b : med_stop - b])
+                out[k0 - c :] = end[k0 - r0 : c + n - r0]
+            return out
 
         done = apply_corrections(rr, t, kinds, med, fix=True)
         return done.rr_ms, done.t_s, done.source, done.corrected
