@@ -41,6 +41,7 @@ from kindbreak.signal.artifacts import (
     running_median,
     running_threshold,
 )
+from kindbreak.signal.scratch import Scratch
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -72,13 +73,20 @@ class CleanWindows:
         return self.rr_ms[a:b], self.t_s[a:b], self.breaks[a:b]
 
 
-def _ranges(starts: IntArray, lengths: IntArray) -> IntArray:
-    """The concatenation of ``arange(s, s + n)`` for each start and length."""
+def _ranges(starts: IntArray, lengths: IntArray, scratch: Scratch) -> IntArray:
+    """The concatenation of ``arange(s, s + n)`` for each start and length (``scratch``'s):
+    a running sum of steps of one, with each range's jump from the end of the one before."""
     total = int(lengths.sum())
+    out = scratch.array("ranges", (total,), np.int64)
     if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    ends = np.cumsum(lengths)
-    out: IntArray = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+        return out
+    some = lengths > 0
+    s, n = starts[some], lengths[some]
+    out[:] = 1
+    heads = np.cumsum(n) - n
+    out[heads[1:]] = s[1:] - (s[:-1] + n[:-1] - 1)
+    out[0] = s[0]
+    np.cumsum(out, out=out)
     return out
 
 
@@ -119,6 +127,8 @@ class StreamCleaner:
         self._nn_src = np.zeros(0, dtype=np.int64)
         self._history: list[tuple[FloatArray, FloatArray, BoolArray]] = []
         self._pending: list[tuple[float, float, bool]] = []
+        #: Working arrays of :meth:`windows`, kept from one call to the next.
+        self._scratch = Scratch()
 
     @property
     def buffered(self) -> int:
@@ -357,12 +367,18 @@ class StreamCleaner:
         # The last settled point at or before min(cut, frontier): a segment start, or a beat
         # that follows a normal beat and is normal itself.
         final = self._final
+        sc = self._scratch
         kb = self._kinds[: final - b]
-        clean = np.zeros(final - b + 1, dtype=bool)
-        clean[1 : final - b] = (kb[1:] == 0) & (kb[:-1] == 0)
+        clean = sc.array("clean", (final - b + 1,), np.bool_)
+        clean[0] = False
+        clean[final - b :] = False
+        np.logical_and(kb[1:] == 0, kb[:-1] == 0, out=clean[1 : final - b])
         starts_in = seg_arr[(seg_arr >= b) & (seg_arr <= final)] - b
         clean[starts_in] = True
-        last_clean = np.maximum.accumulate(np.where(clean, np.arange(clean.size), -1))
+        last_clean = sc.array("last_clean", (clean.size,), np.int64)
+        last_clean[:] = np.arange(clean.size)
+        np.copyto(last_clean, -1, where=~clean)
+        np.maximum.accumulate(last_clean, out=last_clean)
         limit = np.minimum(np.minimum(self._cut, frontier), final) - b
         found = last_clean[np.clip(limit, 0, None)] + b
         settled = np.where(limit >= seg - b, found, seg)
@@ -386,10 +402,14 @@ class StreamCleaner:
             prov[k] = classify_rows(self._rr[None, s - b : e - b], int(prov_first[k]) - s)[0]
             prov_any[k] = prov[k].any()
         # Runs from the settled point to the window's last beat: artifacts anywhere?
-        flagged_final = np.concatenate(([0], np.cumsum(self._kinds != 0)))
+        flagged_final = sc.array("flagged", (self._kinds.size + 1,), np.int64)
+        flagged_final[0] = 0
+        np.cumsum(self._kinds != 0, out=flagged_final[1:])
         fin_hi = np.maximum(np.minimum(frontier, last) + 1, settled)
         n_fin_flags = flagged_final[fin_hi - b] - flagged_final[settled - b]
-        corr_count = np.concatenate(([0], np.cumsum(self._corr)))
+        corr_count = sc.array("corr_count", (self._corr.size + 1,), np.int64)
+        corr_count[0] = 0
+        np.cumsum(self._corr, out=corr_count[1:])
         # Settled NN intervals before each run, from the one before the window (the
         # increasing-time rule looks back one interval).
         nn_end = np.searchsorted(self._nn_src, settled, side="left")
@@ -439,35 +459,50 @@ class StreamCleaner:
             extra_rr.append(out_rr)
             extra_t.append(out_t)
             extra_brk.append(brk)
-        all_rr = np.concatenate((self._nn_rr, self._rr, *extra_rr))
-        all_t = np.concatenate((self._nn_t, self._t, *extra_t))
-        all_brk = np.concatenate((self._nn_brk, self._gap, *extra_brk))
+        n_all = extra_at
+        all_rr = np.concatenate(
+            (self._nn_rr, self._rr, *extra_rr), out=sc.array("all_rr", (n_all,))
+        )
+        all_t = np.concatenate((self._nn_t, self._t, *extra_t), out=sc.array("all_t", (n_all,)))
+        all_brk = np.concatenate(
+            (self._nn_brk, self._gap, *extra_brk), out=sc.array("all_brk", (n_all,), np.bool_)
+        )
         # Interleave the two pieces of every window and gather them.
         piece_start = np.stack((nn_start, run_start), axis=1).ravel()
         piece_len = np.stack((nn_end - nn_start, run_len), axis=1).ravel()
-        idx = _ranges(piece_start, piece_len)
+        idx = _ranges(piece_start, piece_len, sc)
         per_window = piece_len.reshape(w, 2).sum(axis=1)
-        owner = np.repeat(np.arange(w), per_window)
-        g_t = np.take(all_t, idx)
-        keep = np.ones(idx.size, dtype=bool)
-        keep[1:] = g_t[1:] > g_t[:-1]
-        heads = np.cumsum(per_window) - per_window
+        bounds = np.concatenate(([0], np.cumsum(per_window)))
+        g_t = np.take(all_t, idx, out=sc.array("g_t", (idx.size,)), mode="clip")
+        keep = sc.array("keep", (idx.size,), np.bool_)
+        if idx.size:
+            keep[0] = True
+            np.greater(g_t[1:], g_t[:-1], out=keep[1:])
+        heads = bounds[:-1]
         keep[heads[per_window > 0]] = True
-        keep &= g_t > starts[owner]
-        sel = idx[keep]
-        counts = np.bincount(owner[keep], minlength=w)
+        # ... and only what lies inside the window.
+        start_of = sc.repeat("start_of", starts, per_window)
+        keep &= np.greater(g_t, start_of, out=sc.array("later", (idx.size,), np.bool_))
+        kept = sc.array("kept", (idx.size + 1,), np.int64)
+        kept[0] = 0
+        np.cumsum(keep, out=kept[1:])
+        counts = kept[bounds[1:]] - kept[bounds[:-1]]
+        n_sel = int(kept[-1])
+        sel = np.compress(keep, idx, out=sc.array("sel", (n_sel,), np.int64))
         n_corr = corr_count[np.maximum(settled, first) - b] - corr_count[first - b]
         n_corr = np.where(has, n_corr, 0) + run_corr
         raw_sum = np.zeros(w)
         hk = np.flatnonzero(has)
         if hk.size:
             pairs = np.stack((first[hk] - b, last[hk] + 1 - b), axis=1).ravel()
-            padded = np.append(self._rr, 0.0)
+            padded = sc.array("padded_rr", (self._rr.size + 1,))
+            padded[:-1] = self._rr
+            padded[-1] = 0.0
             raw_sum[hk] = np.add.reduceat(padded, pairs)[0::2]
         return CleanWindows(
-            rr_ms=np.take(all_rr, sel),
-            t_s=np.take(all_t, sel),
-            breaks=np.take(all_brk, sel),
+            rr_ms=np.take(all_rr, sel, out=sc.array("out_rr", (n_sel,)), mode="clip"),
+            t_s=np.take(all_t, sel, out=sc.array("out_t", (n_sel,)), mode="clip"),
+            breaks=np.take(all_brk, sel, out=sc.array("out_brk", (n_sel,), np.bool_), mode="clip"),
             offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
             n_input=n_input.astype(np.int64),
             n_corrected=n_corr.astype(np.int64),

@@ -309,14 +309,17 @@ def _long_stress_index(rr: FloatArray) -> float:
     return math.sqrt(amo_pct / (2.0 * mo_s * mxdmn_s))
 
 
-def _sums(x: FloatArray, lo: IntArray, hi: IntArray) -> FloatArray:
+def _sums(x: FloatArray, lo: IntArray, hi: IntArray, scratch: Scratch | None = None) -> FloatArray:
     """Sum of ``x[lo[k]:hi[k]]`` for each k (0 where empty). Each sum depends on its own
     values only, never on the other ranges: a window's numbers do not depend on its batch."""
     out = np.zeros(lo.size)
     ok = hi > lo
     if ok.any():
         pairs = np.stack((lo[ok], hi[ok]), axis=1).ravel()
-        out[ok] = np.add.reduceat(np.append(x, 0.0), pairs)[0::2]
+        padded = (scratch or Scratch()).array("sums", (x.size + 1,))
+        padded[:-1] = x
+        padded[-1] = 0.0
+        out[ok] = np.add.reduceat(padded, pairs)[0::2]
     return out
 
 
@@ -429,6 +432,7 @@ def marker_columns(
     """:func:`compute_markers_batch` as one array per field of :class:`Markers` (by name;
     ``n_beats`` as integers): what a batch of windows keeps without an object per window.
     ``scratch``: working arrays kept from one batch to the next (the band powers')."""
+    scratch = scratch or Scratch()
     rr = np.asarray(rr_ms, dtype=np.float64)
     t = np.asarray(t_s, dtype=np.float64)
     lo = np.asarray(offsets[:-1], dtype=np.int64)
@@ -436,31 +440,43 @@ def marker_columns(
     n = hi - lo
     w = n.size
     nn = np.maximum(n, 1)
-    total = _sums(rr, lo, hi)
+    total = _sums(rr, lo, hi, scratch)
     mean_rr = total / nn
-    dev = rr - np.repeat(mean_rr, n)
-    sdnn = np.sqrt(_sums(dev * dev, lo, hi) / np.maximum(n - 1, 1))
+    dev = np.subtract(
+        rr, scratch.repeat("td_mean", mean_rr, n), out=scratch.array("td_dev", rr.shape)
+    )
+    dev *= dev
+    sdnn = np.sqrt(_sums(dev, lo, hi, scratch) / np.maximum(n - 1, 1))
     # Successive differences inside each window (difference p is rr[p + 1] - rr[p]), none
     # across a gap or from one window to the next.
-    ok = ~breaks[1:]
+    ok = np.logical_not(breaks[1:], out=scratch.array("td_ok", (max(rr.size - 1, 0),), np.bool_))
     ends_inside = (hi - 1)[(n > 0) & (hi - 1 < ok.size)]
     ok[ends_inside] = False
-    d = (rr[1:] - rr[:-1])[ok]
-    kept = np.zeros(rr.size + 1, dtype=np.int64)  # differences kept before position p
+    kept = scratch.array("td_kept", (rr.size + 1,), np.int64)  # differences before position p
+    kept[0] = 0
     np.cumsum(ok, out=kept[1 : ok.size + 1])
     kept[ok.size + 1 :] = kept[ok.size]
+    every = np.subtract(rr[1:], rr[:-1], out=scratch.array("td_every", ok.shape))
+    d = np.compress(ok, every, out=scratch.array("td_d", (int(kept[ok.size]),)))
     n_d = kept[np.maximum(hi - 1, lo)] - kept[lo]
     d_hi = np.cumsum(n_d)
     d_lo = d_hi - n_d
     has_d = n_d > 0
     nd1 = np.maximum(n_d, 1)
-    rmssd = np.where(has_d, np.sqrt(_sums(d * d, d_lo, d_hi) / nd1), math.nan)
-    above = np.concatenate(([0], np.cumsum(np.abs(d) > 50.0)))
+    square = np.multiply(d, d, out=scratch.array("td_square", d.shape))
+    rmssd = np.where(has_d, np.sqrt(_sums(square, d_lo, d_hi, scratch) / nd1), math.nan)
+    above = scratch.array("td_above", (d.size + 1,), np.int64)
+    above[0] = 0
+    np.cumsum(
+        np.greater(np.abs(d, out=square), 50.0, out=scratch.array("td_big", d.shape, np.bool_)),
+        out=above[1:],
+    )
     big = above[d_hi] - above[d_lo]
     pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
-    d_mean = _sums(d, d_lo, d_hi) / nd1
-    d_dev = d - np.repeat(d_mean, n_d)
-    d_var = _sums(d_dev * d_dev, d_lo, d_hi) / np.maximum(n_d - 1, 1)
+    d_mean = _sums(d, d_lo, d_hi, scratch) / nd1
+    d_dev = np.subtract(d, scratch.repeat("td_dmean", d_mean, n_d), out=square)
+    d_dev *= d_dev
+    d_var = _sums(d_dev, d_lo, d_hi, scratch) / np.maximum(n_d - 1, 1)
     sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
     sd2_sq = 2.0 * sdnn**2 - sd1**2
     sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)

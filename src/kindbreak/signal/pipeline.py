@@ -522,13 +522,18 @@ class Pipeline:
         ``span_s`` (nan with fewer than ``min_beats`` intervals), and the number of intervals
         it rests on."""
         w = ends.size
-        owner = np.repeat(np.arange(w), np.diff(clean.offsets))
+        sc = self._scratch
+        per_window = np.diff(clean.offsets)
+        owner = sc.owners("hr_owner", per_window)
         out = []
         for span_s, min_beats in spans:
-            inside = clean.t_s > np.repeat(ends - span_s, np.diff(clean.offsets))
-            mine = owner[inside]
+            since = sc.repeat("hr_since", ends - span_s, per_window)
+            inside = np.greater(clean.t_s, since, out=sc.array("hr_inside", since.shape, np.bool_))
+            n_in = int(np.count_nonzero(inside))
+            mine = np.compress(inside, owner, out=sc.array("hr_mine", (n_in,), np.int64))
+            rr_in = np.compress(inside, clean.rr_ms, out=sc.array("hr_rr", (n_in,)))
             count = np.bincount(mine, minlength=w)
-            total = np.bincount(mine, weights=clean.rr_ms[inside], minlength=w)
+            total = np.bincount(mine, weights=rr_in, minlength=w)
             hr = np.full(w, math.nan)
             ok = count >= min_beats
             hr[ok] = 60000.0 / (total[ok] / count[ok])
@@ -559,13 +564,10 @@ class Pipeline:
         :func:`read_window`): baseline learning while there is none, then reference, score,
         onset checks and detector; the fields each window gains."""
         w = have.size
-        cols: dict[str, list[Any]] = {
-            name: [None] * w
-            for name in ("score", "ref_hr_bpm", "ref_rmssd_ms", "spread_bpm", "load_sd")
-        }
+        readings: list[StressReading | None] = [None] * w
         stressed = [False] * w
         calibrating = [False] * w
-        tracker = self.stress
+        tracker, detector, events = self.stress, self.stress.detector, out.events
         rows = zip(
             have.tolist(),
             ends[have].tolist(),
@@ -581,7 +583,7 @@ class Pipeline:
                 calibrating[j] = self._learn_baseline(
                     clean, k, float(starts[k]), end_s, recent_hr, rmssd_ms
                 )
-            reading, event = read_fields(
+            readings[j], event = read_fields(
                 tracker,
                 end_s,
                 recent_hr,
@@ -592,15 +594,17 @@ class Pipeline:
                 baseline=None if calibrating[j] else self.baseline,
             )
             if event is not None:
-                out.events.append(event)
-            stressed[j] = tracker.stressed
-            if reading is not None:
-                cols["score"][j] = reading.score
-                cols["ref_hr_bpm"][j] = reading.reference.hr_bpm
-                cols["ref_rmssd_ms"][j] = reading.reference.rmssd_ms
-                cols["spread_bpm"][j] = reading.spread_bpm
-                cols["load_sd"][j] = reading.load_sd
-        return {**cols, "stressed": stressed, "calibrating": calibrating}
+                events.append(event)
+            stressed[j] = detector.stressed
+        return {
+            "score": [r.score if r is not None else None for r in readings],
+            "ref_hr_bpm": [r.reference.hr_bpm if r is not None else None for r in readings],
+            "ref_rmssd_ms": [r.reference.rmssd_ms if r is not None else None for r in readings],
+            "spread_bpm": [r.spread_bpm if r is not None else None for r in readings],
+            "load_sd": [r.load_sd if r is not None else None for r in readings],
+            "stressed": stressed,
+            "calibrating": calibrating,
+        }
 
     def _learn_baseline(
         self,

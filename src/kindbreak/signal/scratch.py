@@ -35,6 +35,27 @@ class Scratch:
             self._arrays[name] = held
         return held[:size].reshape(shape)
 
+    def owners(self, name: str, counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """``np.repeat(np.arange(counts.size), counts)`` (which of consecutive groups of
+        ``counts`` items each item belongs to), in this name's array."""
+        total = int(counts.sum())
+        out = self.array(name, (total + 1,), np.int64)
+        out[:] = 0
+        np.add.at(out, np.cumsum(counts)[:-1], 1)  # the next group starts here
+        np.cumsum(out, out=out)
+        owner: npt.NDArray[np.int64] = out[:total]
+        return owner
+
+    def repeat(
+        self, name: str, values: npt.NDArray[Any], counts: npt.NDArray[np.int64]
+    ) -> npt.NDArray[Any]:
+        """``np.repeat(values, counts)``, in this name's array."""
+        owner = self.owners(name + ".owner", counts)
+        out: npt.NDArray[Any] = np.take(
+            values, owner, out=self.array(name, (owner.size,), values.dtype.type), mode="clip"
+        )
+        return out
+
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self._arrays.values())
