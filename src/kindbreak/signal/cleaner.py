@@ -56,7 +56,8 @@ _BATCH_BEATS = 4096
 @dataclass(frozen=True, slots=True)
 class CleanWindows:
     """The NN intervals of a batch of windows, one after the other: window ``k`` is
-    ``[offsets[k], offsets[k + 1])`` of the flat arrays."""
+    ``[offsets[k], offsets[k + 1])`` of the flat arrays (the cleaner's working memory:
+    valid until its next :meth:`StreamCleaner.windows`)."""
 
     rr_ms: FloatArray
     t_s: FloatArray
