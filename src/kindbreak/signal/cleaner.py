@@ -482,7 +482,7 @@ class StreamCleaner:
         heads = bounds[:-1]
         keep[heads[per_window > 0]] = True
         # ... and only what lies inside the window.
-        start_of = sc.repeat("start_of", starts, per_window)
+        start_of = np.repeat(starts, per_window)
         keep &= np.greater(g_t, start_of, out=sc.array("later", (idx.size,), np.bool_))
         kept = sc.array("kept", (idx.size + 1,), np.int64)
         kept[0] = 0

@@ -443,7 +443,7 @@ def marker_columns(
     total = _sums(rr, lo, hi, scratch)
     mean_rr = total / nn
     dev = np.subtract(
-        rr, scratch.repeat("td_mean", mean_rr, n), out=scratch.array("td_dev", rr.shape)
+        rr, np.repeat(mean_rr, n), out=scratch.array("td_dev", rr.shape)
     )
     dev *= dev
     sdnn = np.sqrt(_sums(dev, lo, hi, scratch) / np.maximum(n - 1, 1))
@@ -474,7 +474,7 @@ def marker_columns(
     big = above[d_hi] - above[d_lo]
     pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
     d_mean = _sums(d, d_lo, d_hi, scratch) / nd1
-    d_dev = np.subtract(d, scratch.repeat("td_dmean", d_mean, n_d), out=square)
+    d_dev = np.subtract(d, np.repeat(d_mean, n_d), out=square)
     d_dev *= d_dev
     d_var = _sums(d_dev, d_lo, d_hi, scratch) / np.maximum(n_d - 1, 1)
     sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)

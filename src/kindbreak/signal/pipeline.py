@@ -527,7 +527,7 @@ class Pipeline:
         owner = sc.owners("hr_owner", per_window)
         out = []
         for span_s, min_beats in spans:
-            since = sc.repeat("hr_since", ends - span_s, per_window)
+            since = np.take(ends - span_s, owner, out=sc.array("hr_since", owner.shape))
             inside = np.greater(clean.t_s, since, out=sc.array("hr_inside", since.shape, np.bool_))
             n_in = int(np.count_nonzero(inside))
             mine = np.compress(inside, owner, out=sc.array("hr_mine", (n_in,), np.int64))
