@@ -470,13 +470,14 @@ def _long_band_powers(rr: FloatArray, t: FloatArray) -> FloatArray:
             todo.append((first, last, j0, g, idx, int(idx[0]), int(idx[-1]) + 2))
         slopes = _slopes_of_blocks(t, rr, [(k0, k1) for *_, k0, k1 in todo], scratch)
         for (first, last, j0, g, idx, k0, k1), s in zip(todo, slopes, strict=True):
-            c0, c1 = _pieces(t[k0:k1], rr[k0:k1], s)
-            values = _evaluate(t[k0:k1], rr[k0:k1], s, c0, c1, idx - k0, g) - center
+            c0, c1 = _pieces(t[k0:k1], rr[k0:k1], s, scratch)
+            values = _evaluate(t[k0:k1], rr[k0:k1], s, c0, c1, idx - k0, g, scratch)
+            values -= center
             take = (np.arange(first, last) * hop - j0)[:, None] + np.arange(nperseg)[None, :]
-            segments = values[take]
+            segments = np.take(values, take, out=scratch.array("segments", take.shape))
             segments -= segments.mean(axis=1)[:, None]  # Welch's constant detrend
             lengths = np.full(last - first, nperseg, dtype=np.int64)
-            psd = _periodograms(segments, lengths, _NFFT_MIN).sum(axis=0)
+            psd = _periodograms(segments, lengths, _NFFT_MIN, scratch).sum(axis=0)
             total = psd if total is None else total + psd
     assert total is not None
     bands: FloatArray = _integrate((total / nseg)[None, :], _NFFT_MIN)[0]
