@@ -428,8 +428,20 @@ class StreamCleaner:
         run_len = np.where(has, last - settled + 1, 0)
         run_corr = np.zeros(w, dtype=np.int64)
         extra_at = n_nn + n_raw
-        # Only windows with an artifact in their run are visited (a few in a hundred).
-        for k in np.flatnonzero(has & (prov_any | (n_fin_flags != 0))).tolist():
+        # Only windows with an artifact in their run are visited: first, all at once, those
+        # whose settled corrections are theirs (see _settled_run_is_the_same).
+        visit = has & (prov_any | (n_fin_flags != 0))
+        same = self._settled_runs_are_the_same(visit & full, settled, last, seg_arr, prov)
+        if same.any():
+            k_same = np.flatnonzero(same)
+            p_s, e_s = settled[k_same], last[k_same] + 1
+            from_in = np.maximum(first[k_same], p_s)
+            run_corr[k_same] = corr_count[e_s - b] - corr_count[from_in - b]
+            if self.method is not Correction.NONE:
+                out_from = np.searchsorted(self._nn_src, p_s, side="left")
+                run_start[k_same] = out_from
+                run_len[k_same] = np.searchsorted(self._nn_src, e_s, side="left") - out_from
+        for k in np.flatnonzero(visit & ~same).tolist():
             p, e = int(settled[k]), int(last[k]) + 1
             kinds = np.concatenate(
                 (self._kinds[p - b : int(fin_hi[k]) - b], prov[k][max(p - int(prov_first[k]), 0) :])
@@ -542,6 +554,36 @@ class StreamCleaner:
         rr_next = np.concatenate((tail[:, 1:], np.full((last.size, 1), np.inf)), axis=1)
         prev, cur, nxt, nxt2 = nd[:, 0:r], nd[:, 1 : r + 1], nd[:, 2 : r + 2], nd[:, 3 : r + 3]
         return decide(prev, cur, nxt, nxt2, mrr / th2, tail, rr_next, med, th2)
+
+    def _settled_runs_are_the_same(
+        self,
+        which: BoolArray,
+        settled: IntArray,
+        last: IntArray,
+        seg_arr: IntArray,
+        prov: list[npt.NDArray[np.int8]],
+    ) -> BoolArray:
+        """:meth:`_settled_run_is_the_same` of the windows ``which`` (whose provisional tail
+        is their last REACH_BEATS beats), all at once."""
+        out = np.zeros(which.size, dtype=bool)
+        e = last + 1
+        k = np.flatnonzero(which & (e + 1 < self._cut) & (e - 6 >= settled))
+        if k.size == 0:
+            return out
+        # No segment starts after the settled point, up to e.
+        k = k[
+            np.searchsorted(seg_arr, e[k], "right") == np.searchsorted(seg_arr, settled[k], "right")
+        ]
+        if k.size == 0:
+            return out
+        b = self._base
+        final = np.take(
+            self._kinds, (last[k] - b)[:, None] + np.arange(-REACH_BEATS + 1, 2)[None, :]
+        )
+        tails = np.stack([prov[j] for j in k.tolist()])
+        same = (final[:, :-1] == tails).all(axis=1) & ~final[:, -7:].any(axis=1)
+        out[k[same]] = True
+        return out
 
     def _settled_run_is_the_same(self, p: int, e: int, kinds: npt.NDArray[np.int8]) -> bool:
         """Whether correcting beats ``p`` to ``e`` (exclusive) with ``kinds``, the stream cut
