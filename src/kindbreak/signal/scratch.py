@@ -28,9 +28,9 @@ class Scratch:
     ) -> npt.NDArray[Any]:
         """An array of ``shape`` (its values left from before: write every element) that
         stays this name's until the next call with the same name."""
-        size = math.prod(shape)
+        size = shape[0] * shape[1] if len(shape) == 2 else math.prod(shape)
         held = self._arrays.get(name)
-        if held is None or held.size < size or held.dtype != dtype:
+        if held is None or held.size < size or held.dtype.type is not dtype:
             held = np.empty(size, dtype=dtype)
             self._arrays[name] = held
         return held[:size].reshape(shape)
