@@ -1,5 +1,6 @@
-"""`kindbreak analyze FILE` (text) skips each window's band powers, which it does not print:
-the same summary, windows, scores and episodes as with them."""
+"""`kindbreak analyze FILE` (text) skips each window's markers beyond what the score reads
+(band powers, SDNN, pNN50, SD1, SD2, the indexes), which it does not print: the same summary,
+windows, scores and episodes as with them."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from kindbreak.signal.pipeline import PipelineSettings
 WORKDAY = Path(__file__).resolve().parents[2] / "src" / "kindbreak" / "data" / "workday.jsonl"
 
 
-def test_the_text_is_the_same_without_each_windows_spectrum() -> None:
+def test_the_text_is_the_same_without_each_windows_other_markers() -> None:
     full = analyze_file(WORKDAY)
-    lean = analyze_file(WORKDAY, replace(PipelineSettings(), window_spectrum=False))
+    lean = analyze_file(WORKDAY, replace(PipelineSettings(), window_markers=False))
     assert analysis_text(lean) == analysis_text(full)
     assert len(full.windows) > 50 and len(full.episodes) >= 1
     for a, b in zip(full.windows, lean.windows, strict=True):
@@ -30,8 +31,19 @@ def test_the_text_is_the_same_without_each_windows_spectrum() -> None:
             b.recent_hr_bpm,
         )
         assert a.markers.rmssd_ms == b.markers.rmssd_ms
+        assert (a.markers.mean_rr_ms, a.markers.n_beats) == (
+            b.markers.mean_rr_ms,
+            b.markers.n_beats,
+        )
+        assert (a.latest_hr_bpm, a.hr_reliable, a.ref_hr_bpm) == (
+            b.latest_hr_bpm,
+            b.hr_reliable,
+            b.ref_hr_bpm,
+        )
         assert math.isfinite(a.markers.lf_ms2) or a.markers.n_beats < 200
-        assert math.isnan(b.markers.lf_ms2) and math.isnan(b.markers.stress_index)
+        assert math.isfinite(a.markers.sdnn_ms) or a.markers.n_beats < 2
+        for name in ("lf_ms2", "stress_index", "sdnn_ms", "pnn50_pct", "sd1_ms", "sns_index"):
+            assert math.isnan(getattr(b.markers, name)), name
 
 
 def test_the_command_prints_that_text_and_json_keeps_every_marker() -> None:

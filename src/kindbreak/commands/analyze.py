@@ -20,8 +20,9 @@ def run(ctx: Context, path: Path, *, as_json: bool, correction: str) -> int:
     from kindbreak.progress import byte_progress
 
     size = path.stat().st_size if path.is_file() else 0
-    # The text shows the whole recording's band powers, not each window's: not computed.
-    settings = replace(pipeline_settings(ctx.settings), window_spectrum=as_json)
+    # The text shows the whole recording's markers, not each window's: only what the stress
+    # score reads is computed for the windows.
+    settings = replace(pipeline_settings(ctx.settings), window_markers=as_json)
     with byte_progress(size, f"analysing {path.name}", ctx.output.err) as advance:
         result = analyze_file(path, settings, correction=correction, progress=advance)
     if as_json:

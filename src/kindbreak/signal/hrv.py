@@ -427,11 +427,15 @@ def marker_columns(
     *,
     frequency: bool = True,
     stress: bool = True,
+    variability: bool = True,
     scratch: Scratch | None = None,
 ) -> dict[str, npt.NDArray[Any]]:
     """:func:`compute_markers_batch` as one array per field of :class:`Markers` (by name;
     ``n_beats`` as integers): what a batch of windows keeps without an object per window.
-    ``scratch``: working arrays kept from one batch to the next (the band powers')."""
+    ``variability`` False leaves out SDNN, pNN50, SD1 and SD2 (nan, and so the PNS and SNS
+    indexes), as ``frequency`` the band powers and ``stress`` the stress index: mean RR and
+    HR and RMSSD are always there. ``scratch``: working arrays kept from one batch to the
+    next."""
     scratch = scratch or Scratch()
     rr = np.asarray(rr_ms, dtype=np.float64)
     t = np.asarray(t_s, dtype=np.float64)
@@ -442,11 +446,13 @@ def marker_columns(
     nn = np.maximum(n, 1)
     total = _sums(rr, lo, hi, scratch)
     mean_rr = total / nn
-    dev = np.subtract(
-        rr, np.repeat(mean_rr, n), out=scratch.array("td_dev", rr.shape)
-    )
-    dev *= dev
-    sdnn = np.sqrt(_sums(dev, lo, hi, scratch) / np.maximum(n - 1, 1))
+    nan_w = np.full(w, math.nan)
+    if variability:
+        dev = np.subtract(rr, np.repeat(mean_rr, n), out=scratch.array("td_dev", rr.shape))
+        dev *= dev
+        sdnn = np.sqrt(_sums(dev, lo, hi, scratch) / np.maximum(n - 1, 1))
+    else:
+        sdnn = nan_w
     # Successive differences inside each window (difference p is rr[p + 1] - rr[p]), none
     # across a gap or from one window to the next.
     ok = np.logical_not(breaks[1:], out=scratch.array("td_ok", (max(rr.size - 1, 0),), np.bool_))
@@ -465,19 +471,22 @@ def marker_columns(
     nd1 = np.maximum(n_d, 1)
     square = np.multiply(d, d, out=scratch.array("td_square", d.shape))
     rmssd = np.where(has_d, np.sqrt(_sums(square, d_lo, d_hi, scratch) / nd1), math.nan)
-    above = scratch.array("td_above", (d.size + 1,), np.int64)
-    above[0] = 0
-    np.cumsum(
-        np.greater(np.abs(d, out=square), 50.0, out=scratch.array("td_big", d.shape, np.bool_)),
-        out=above[1:],
-    )
-    big = above[d_hi] - above[d_lo]
-    pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
-    d_mean = _sums(d, d_lo, d_hi, scratch) / nd1
-    d_dev = np.subtract(d, np.repeat(d_mean, n_d), out=square)
-    d_dev *= d_dev
-    d_var = _sums(d_dev, d_lo, d_hi, scratch) / np.maximum(n_d - 1, 1)
-    sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
+    if variability:
+        above = scratch.array("td_above", (d.size + 1,), np.int64)
+        above[0] = 0
+        big_d = np.greater(
+            np.abs(d, out=square), 50.0, out=scratch.array("td_big", d.shape, np.bool_)
+        )
+        np.cumsum(big_d, out=above[1:])
+        big = above[d_hi] - above[d_lo]
+        pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
+        d_mean = _sums(d, d_lo, d_hi, scratch) / nd1
+        d_dev = np.subtract(d, np.repeat(d_mean, n_d), out=square)
+        d_dev *= d_dev
+        d_var = _sums(d_dev, d_lo, d_hi, scratch) / np.maximum(n_d - 1, 1)
+        sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
+    else:
+        pnn50 = sd1 = nan_w
     sd2_sq = 2.0 * sdnn**2 - sd1**2
     sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)
     si = _stress_indexes(rr, lo, hi, scratch) if stress else np.full(w, math.nan)

@@ -66,10 +66,11 @@ class PipelineSettings:
       intervals change by more than 20 % (artifact correction adapts its thresholds to the
       data and misses dense artifacts in a short stretch of beats; a fixed 20 % change does
       not). ``None``: only good windows are scored. ``docs/stress-score.md``.
-    * ``window_spectrum``: each window's band powers (VLF, LF, HF, LF/HF) and stress index
-      (behind the SNS index). Nothing of the score needs them; off (nan) where nothing reads
-      them, as ``analyze``'s text output, which shows the whole recording's instead: that is
-      about half the work of a window.
+    * ``window_markers``: each window's markers beyond what the stress stage reads (mean RR
+      and HR, RMSSD): SDNN, pNN50, SD1, SD2, the band powers (VLF, LF, HF, LF/HF), the
+      stress index and the PNS and SNS indexes. Nothing of the score needs them; off (nan)
+      where nothing reads them, as ``analyze``'s text output, which shows the whole
+      recording's instead: that is most of the work of a window.
     * ``latest_hr_s``: the span of the "still up" check (``signal.onset``), which needs
       ``min_latest_beats`` beats in it.
     * ``reference``, ``score``, ``onset``, ``detector``: the stress stage
@@ -90,7 +91,7 @@ class PipelineSettings:
     min_hr_beats: int | None = 20
     max_jump_share: float = 0.2
     close_delay_s: float = 2.0
-    window_spectrum: bool = True
+    window_markers: bool = True
     reference: ReferenceParams = ReferenceParams()
     score: ScoreParams = ScoreParams()
     detector: DetectorParams = DetectorParams()
@@ -446,7 +447,7 @@ class Pipeline:
         self._note_hr_only(clean, ends, have, out)
         # The windows without beats add no intervals: the others' are contiguous.
         offsets = np.append(clean.offsets[have], clean.offsets[-1])
-        full = s.window_spectrum
+        full = s.window_markers
         markers = marker_columns(
             clean.rr_ms,
             clean.t_s,
@@ -454,6 +455,7 @@ class Pipeline:
             offsets,
             frequency=full,
             stress=full,
+            variability=full,
             scratch=self._scratch,
         )
         (recent, n_recent), (latest, _) = self._recent_hr_batch(
