@@ -55,14 +55,16 @@ _BATCH_BEATS = 4096
 
 @dataclass(frozen=True, slots=True)
 class CleanWindows:
-    """The NN intervals of a batch of windows, one after the other: window ``k`` is
-    ``[offsets[k], offsets[k + 1])`` of the flat arrays (the cleaner's working memory:
-    valid until its next :meth:`StreamCleaner.windows`)."""
+    """The NN intervals of a batch of windows: window ``k`` is ``[lo[k], hi[k])`` of the
+    arrays, a pool the windows share (their ranges overlap: consecutive windows hold mostly
+    the same intervals). The arrays are the cleaner's working memory, valid until its next
+    :meth:`StreamCleaner.windows`."""
 
     rr_ms: FloatArray
     t_s: FloatArray
     breaks: BoolArray
-    offsets: IntArray
+    lo: IntArray
+    hi: IntArray
     #: Input beats in each window, how many of them were artifacts (corrected with "auto",
     #: only found with "none"), and the sum of their intervals (ms).
     n_input: IntArray
@@ -70,25 +72,8 @@ class CleanWindows:
     input_ms: FloatArray
 
     def window(self, k: int) -> tuple[FloatArray, FloatArray, BoolArray]:
-        a, b = int(self.offsets[k]), int(self.offsets[k + 1])
+        a, b = int(self.lo[k]), int(self.hi[k])
         return self.rr_ms[a:b], self.t_s[a:b], self.breaks[a:b]
-
-
-def _ranges(starts: IntArray, lengths: IntArray, scratch: Scratch) -> IntArray:
-    """The concatenation of ``arange(s, s + n)`` for each start and length (``scratch``'s):
-    a running sum of steps of one, with each range's jump from the end of the one before."""
-    total = int(lengths.sum())
-    out = scratch.array("ranges", (total,), np.int64)
-    if total == 0:
-        return out
-    some = lengths > 0
-    s, n = starts[some], lengths[some]
-    out[:] = 1
-    heads = np.cumsum(n) - n
-    out[heads[1:]] = s[1:] - (s[:-1] + n[:-1] - 1)
-    out[0] = s[0]
-    np.cumsum(out, out=out)
-    return out
 
 
 class StreamCleaner:
@@ -352,8 +337,9 @@ class StreamCleaner:
                 np.zeros(0),
                 np.zeros(0),
                 np.zeros(0, dtype=bool),
-                np.zeros(w + 1, dtype=np.int64),
                 zero_i,
+                zero_i.copy(),
+                zero_i.copy(),
                 zero_i.copy(),
                 np.zeros(w),
             )
@@ -417,17 +403,13 @@ class StreamCleaner:
         nn_first = np.searchsorted(self._nn_src, first, side="left")
         nn_start = np.maximum(np.minimum(nn_first, nn_end) - 1, 0)
         nn_start = np.where(has, nn_start, nn_end)
-        # Each window: settled [nn_start, nn_end) then its run, either the raw beats
-        # [settled, last] (no artifact to correct) or corrected intervals appended below.
         n_nn = self._nn_rr.size
-        n_raw = self._rr.size
-        extra_rr: list[FloatArray] = []
-        extra_t: list[FloatArray] = []
-        extra_brk: list[BoolArray] = []
-        run_start = settled - b + n_nn
-        run_len = np.where(has, last - settled + 1, 0)
+        cut = self._cut
         run_corr = np.zeros(w, dtype=np.int64)
-        extra_at = n_nn + n_raw
+        # Each window is settled NN [nn_start, nn_end) and then its run: the raw beats
+        # [settled, last] (no artifact to correct), the settled corrections of those beats
+        # (``same``), or intervals corrected its own way (``own``).
+        own: dict[int, tuple[FloatArray, FloatArray, BoolArray]] = {}
         # Only windows with an artifact in their run are visited: first, all at once, those
         # whose settled corrections are theirs (see _settled_run_is_the_same).
         visit = has & (prov_any | (n_fin_flags != 0))
@@ -437,10 +419,6 @@ class StreamCleaner:
             p_s, e_s = settled[k_same], last[k_same] + 1
             from_in = np.maximum(first[k_same], p_s)
             run_corr[k_same] = corr_count[e_s - b] - corr_count[from_in - b]
-            if self.method is not Correction.NONE:
-                out_from = np.searchsorted(self._nn_src, p_s, side="left")
-                run_start[k_same] = out_from
-                run_len[k_same] = np.searchsorted(self._nn_src, e_s, side="left") - out_from
         for k in np.flatnonzero(visit & ~same).tolist():
             p, e = int(settled[k]), int(last[k]) + 1
             kinds = np.concatenate(
@@ -448,13 +426,9 @@ class StreamCleaner:
             )
             if self._settled_run_is_the_same(p, e, kinds):
                 # The settled corrections of these beats are the window's: take them.
-                lo_out = int(np.searchsorted(self._nn_src, p, side="left"))
-                hi_out = int(np.searchsorted(self._nn_src, e, side="left"))
                 lo_in = max(int(first[k]), p)
                 run_corr[k] = int(corr_count[e - b] - corr_count[lo_in - b])
-                if self.method is not Correction.NONE:
-                    run_start[k] = lo_out
-                    run_len[k] = hi_out - lo_out
+                same[k] = True
                 continue
             out_rr, out_t, _src, corrected = self._correct(
                 self._rr[p - b : e - b], self._t[p - b : e - b], kinds, p, int(seg[k]), e
@@ -462,46 +436,16 @@ class StreamCleaner:
             lo_in = max(int(first[k]) - p, 0)
             run_corr[k] = int(np.count_nonzero(corrected[lo_in:]))
             if self.method is Correction.NONE:
-                continue  # the intervals stay as they are
+                continue  # the intervals stay as they are: the raw beats
             brk = np.zeros(out_rr.size, dtype=bool)
             if p == int(seg[k]) and out_rr.size:
                 brk[0] = self._gap[p - b]
-            run_start[k] = extra_at
-            run_len[k] = out_rr.size
-            extra_at += out_rr.size
-            extra_rr.append(out_rr)
-            extra_t.append(out_t)
-            extra_brk.append(brk)
-        n_all = extra_at
-        all_rr = np.concatenate(
-            (self._nn_rr, self._rr, *extra_rr), out=sc.array("all_rr", (n_all,))
+            own[k] = (out_rr, out_t, brk)
+        if self.method is Correction.NONE:
+            same[:] = False  # nothing was changed: the run is the raw beats
+        pool = self._pool(
+            has, starts, first, last, settled, nn_start, nn_end, same, own, corr_count, cut, n_nn
         )
-        all_t = np.concatenate((self._nn_t, self._t, *extra_t), out=sc.array("all_t", (n_all,)))
-        all_brk = np.concatenate(
-            (self._nn_brk, self._gap, *extra_brk), out=sc.array("all_brk", (n_all,), np.bool_)
-        )
-        # Interleave the two pieces of every window and gather them.
-        piece_start = np.stack((nn_start, run_start), axis=1).ravel()
-        piece_len = np.stack((nn_end - nn_start, run_len), axis=1).ravel()
-        idx = _ranges(piece_start, piece_len, sc)
-        per_window = piece_len.reshape(w, 2).sum(axis=1)
-        bounds = np.concatenate(([0], np.cumsum(per_window)))
-        g_t = np.take(all_t, idx, out=sc.array("g_t", (idx.size,)), mode="clip")
-        keep = sc.array("keep", (idx.size,), np.bool_)
-        if idx.size:
-            keep[0] = True
-            np.greater(g_t[1:], g_t[:-1], out=keep[1:])
-        heads = bounds[:-1]
-        keep[heads[per_window > 0]] = True
-        # ... and only what lies inside the window.
-        start_of = np.repeat(starts, per_window)
-        keep &= np.greater(g_t, start_of, out=sc.array("later", (idx.size,), np.bool_))
-        kept = sc.array("kept", (idx.size + 1,), np.int64)
-        kept[0] = 0
-        np.cumsum(keep, out=kept[1:])
-        counts = kept[bounds[1:]] - kept[bounds[:-1]]
-        n_sel = int(kept[-1])
-        sel = np.compress(keep, idx, out=sc.array("sel", (n_sel,), np.int64))
         n_corr = corr_count[np.maximum(settled, first) - b] - corr_count[first - b]
         n_corr = np.where(has, n_corr, 0) + run_corr
         raw_sum = np.zeros(w)
@@ -513,14 +457,132 @@ class StreamCleaner:
             padded[-1] = 0.0
             raw_sum[hk] = np.add.reduceat(padded, pairs)[0::2]
         return CleanWindows(
-            rr_ms=np.take(all_rr, sel, out=sc.array("out_rr", (n_sel,)), mode="clip"),
-            t_s=np.take(all_t, sel, out=sc.array("out_t", (n_sel,)), mode="clip"),
-            breaks=np.take(all_brk, sel, out=sc.array("out_brk", (n_sel,), np.bool_), mode="clip"),
-            offsets=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
+            rr_ms=pool[0],
+            t_s=pool[1],
+            breaks=pool[2],
+            lo=pool[3],
+            hi=pool[4],
             n_input=n_input.astype(np.int64),
             n_corrected=n_corr.astype(np.int64),
             input_ms=raw_sum,
         )
+
+    def _pool(
+        self,
+        has: BoolArray,
+        starts: FloatArray,
+        first: IntArray,
+        last: IntArray,
+        settled: IntArray,
+        nn_start: IntArray,
+        nn_end: IntArray,
+        same: BoolArray,
+        own: dict[int, tuple[FloatArray, FloatArray, BoolArray]],
+        corr_count: IntArray,
+        cut: int,
+        n_nn: int,
+    ) -> tuple[FloatArray, FloatArray, BoolArray, IntArray, IntArray]:
+        """The windows' intervals as ranges ``[lo, hi)`` of one pool: the settled NN followed
+        by the raw beats from the settled point ``cut`` on, where most windows are one range
+        (their run's settled NN are its raw beats, or its settled corrections), and after
+        them, copied, the windows that are not (a run corrected its own way, or whose beats
+        the settled corrections changed). Each window's range holds what the window's rules
+        keep: times later than the one before (the first always) and after its start."""
+        b = self._base
+        sc = self._scratch
+        w = has.size
+        n_tail = self.n_beats - cut
+        shared_n = n_nn + n_tail
+        # Runs of raw beats that the settled NN hold unchanged: no beat corrected from the
+        # settled point up to the beat after the window's last (an ectopic one moves it).
+        upto = np.minimum(last + 2, cut)
+        unchanged = (self.method is Correction.NONE) | (
+            corr_count[np.maximum(upto, settled) - b] - corr_count[settled - b] == 0
+        )
+        # The end of each run in the pool: the settled NN up to the last beat (or the cut),
+        # then the raw beats after the cut.
+        nn_upto = np.searchsorted(self._nn_src, np.minimum(last + 1, cut), side="left")
+        end = np.where(last + 1 > cut, n_nn + (last + 1 - cut), nn_upto)
+        shared = has & (same | (unchanged & ~same)) & ~np.isin(np.arange(w), list(own))
+        lo = np.where(shared, nn_start, 0)
+        hi = np.where(shared, end, 0)
+        pool_t = sc.array("pool_t_shared", (shared_n,))
+        pool_t[:n_nn] = self._nn_t
+        pool_t[n_nn:] = self._t[cut - b :]
+        # Shared ranges whose times increase (the usual case) keep all but what lies before
+        # the window's start, a prefix; the others are copied and filtered below.
+        later = sc.array("pool_inc", (max(shared_n - 1, 0),), np.bool_)
+        np.greater(pool_t[1:], pool_t[:-1], out=later)
+        flat = sc.array("pool_flat", (shared_n,), np.int64)  # steps not increasing before p
+        flat[0] = 0
+        np.cumsum(~later, out=flat[1:])
+        sk = np.flatnonzero(shared & (hi > lo))
+        monotone = flat[np.maximum(hi[sk] - 1, lo[sk])] == flat[lo[sk]]
+        copy = np.zeros(w, dtype=bool)
+        copy[sk[~monotone]] = True
+        sk = sk[monotone]
+        if sk.size:
+            if int(flat[-1]) == 0:  # the whole shared pool increases: one search
+                after = np.searchsorted(pool_t, starts[sk], side="right")
+            else:
+                after = np.array(
+                    [
+                        int(lo[k]) + int(np.searchsorted(pool_t[lo[k] : hi[k]], starts[k], "right"))
+                        for k in sk.tolist()
+                    ],
+                    dtype=np.int64,
+                )
+            lo[sk] = np.clip(after, lo[sk], hi[sk])
+        # Copies: windows with their own run, runs the settled corrections changed, ranges
+        # that do not increase.
+        pieces_rr: list[FloatArray] = []
+        pieces_t: list[FloatArray] = []
+        pieces_brk: list[BoolArray] = []
+        at = shared_n
+        for k in np.flatnonzero(has & (~shared | copy)).tolist():
+            a, z = int(nn_start[k]), int(nn_end[k])
+            parts = [(self._nn_rr[a:z], self._nn_t[a:z], self._nn_brk[a:z])]
+            if k in own:
+                parts.append(own[k])
+            elif same[k]:
+                lo_out = int(np.searchsorted(self._nn_src, int(settled[k]), side="left"))
+                hi_out = int(np.searchsorted(self._nn_src, int(last[k]) + 1, side="left"))
+                parts.append(
+                    (
+                        self._nn_rr[lo_out:hi_out],
+                        self._nn_t[lo_out:hi_out],
+                        self._nn_brk[lo_out:hi_out],
+                    )
+                )
+            else:
+                p, e = int(settled[k]) - b, int(last[k]) + 1 - b
+                parts.append((self._rr[p:e], self._t[p:e], self._gap[p:e]))
+            rr = np.concatenate([x[0] for x in parts])
+            t = np.concatenate([x[1] for x in parts])
+            brk = np.concatenate([x[2] for x in parts])
+            keep = np.ones(t.size, dtype=bool)
+            keep[1:] = t[1:] > t[:-1]
+            keep &= t > starts[k]
+            pieces_rr.append(rr[keep])
+            pieces_t.append(t[keep])
+            pieces_brk.append(brk[keep])
+            lo[k] = at
+            at += int(np.count_nonzero(keep))
+            hi[k] = at
+        n_all = at
+        all_rr = sc.array("pool_rr", (n_all,))
+        all_t = sc.array("pool_t", (n_all,))
+        all_brk = sc.array("pool_brk", (n_all,), np.bool_)
+        all_rr[:n_nn] = self._nn_rr
+        all_rr[n_nn:shared_n] = self._rr[cut - b :]
+        all_t[:shared_n] = pool_t
+        all_brk[:n_nn] = self._nn_brk
+        all_brk[n_nn:shared_n] = self._gap[cut - b :]
+        if pieces_rr:
+            all_rr[shared_n:] = np.concatenate(pieces_rr)
+            all_t[shared_n:] = np.concatenate(pieces_t)
+            all_brk[shared_n:] = np.concatenate(pieces_brk)
+        return all_rr, all_t, all_brk, lo.astype(np.int64), hi.astype(np.int64)
 
     def _tail_classes(self, last: IntArray) -> npt.NDArray[np.int8]:
         """Provisional classes of the REACH_BEATS newest beats of segments that go on after

@@ -411,7 +411,8 @@ def compute_markers_batch(
     the flat NN arrays (see :func:`compute_markers`). The time domain, the stress index and
     the band powers (:mod:`kindbreak.signal.spectrum`) are each computed for all windows in
     a few array operations; every window's numbers depend on its own intervals only."""
-    columns = marker_columns(rr_ms, t_s, breaks, offsets, frequency=frequency, stress=stress)
+    lo, hi = np.asarray(offsets[:-1]), np.asarray(offsets[1:])
+    columns = marker_columns(rr_ms, t_s, breaks, lo, hi, frequency=frequency, stress=stress)
     rows = zip(*(columns[name].tolist() for name in MARKER_FIELDS), strict=True)
     return [Markers(*row) for row in rows]
 
@@ -423,7 +424,8 @@ def marker_columns(
     rr_ms: FloatArray,
     t_s: FloatArray,
     breaks: npt.NDArray[np.bool_],
-    offsets: IntArray,
+    lo: IntArray,
+    hi: IntArray,
     *,
     frequency: bool = True,
     stress: bool = True,
@@ -432,6 +434,8 @@ def marker_columns(
 ) -> dict[str, npt.NDArray[Any]]:
     """:func:`compute_markers_batch` as one array per field of :class:`Markers` (by name;
     ``n_beats`` as integers): what a batch of windows keeps without an object per window.
+    Window ``k`` is ``[lo[k], hi[k])`` of the arrays; windows may overlap (a pool of
+    intervals they share).
     ``variability`` False leaves out SDNN, pNN50, SD1 and SD2 (nan, and so the PNS and SNS
     indexes), as ``frequency`` the band powers and ``stress`` the stress index: mean RR and
     HR and RMSSD are always there. ``scratch``: working arrays kept from one batch to the
@@ -439,39 +443,38 @@ def marker_columns(
     scratch = scratch or Scratch()
     rr = np.asarray(rr_ms, dtype=np.float64)
     t = np.asarray(t_s, dtype=np.float64)
-    lo = np.asarray(offsets[:-1], dtype=np.int64)
-    hi = np.asarray(offsets[1:], dtype=np.int64)
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
     n = hi - lo
     w = n.size
     nn = np.maximum(n, 1)
     total = _sums(rr, lo, hi, scratch)
     mean_rr = total / nn
     nan_w = np.full(w, math.nan)
-    if variability:
-        dev = np.subtract(rr, np.repeat(mean_rr, n), out=scratch.array("td_dev", rr.shape))
-        dev *= dev
-        sdnn = np.sqrt(_sums(dev, lo, hi, scratch) / np.maximum(n - 1, 1))
-    else:
-        sdnn = nan_w
-    # Successive differences inside each window (difference p is rr[p + 1] - rr[p]), none
-    # across a gap or from one window to the next.
+    # Successive differences (difference p is rr[p + 1] - rr[p]), none across a gap: a
+    # window's are those from lo to hi - 1, of the pool's kept ones a range too.
     ok = np.logical_not(breaks[1:], out=scratch.array("td_ok", (max(rr.size - 1, 0),), np.bool_))
-    ends_inside = (hi - 1)[(n > 0) & (hi - 1 < ok.size)]
-    ok[ends_inside] = False
-    kept = scratch.array("td_kept", (rr.size + 1,), np.int64)  # differences before position p
+    kept = scratch.array("td_kept", (rr.size + 1,), np.int64)  # differences kept before p
     kept[0] = 0
     np.cumsum(ok, out=kept[1 : ok.size + 1])
     kept[ok.size + 1 :] = kept[ok.size]
     every = np.subtract(rr[1:], rr[:-1], out=scratch.array("td_every", ok.shape))
     d = np.compress(ok, every, out=scratch.array("td_d", (int(kept[ok.size]),)))
-    n_d = kept[np.maximum(hi - 1, lo)] - kept[lo]
-    d_hi = np.cumsum(n_d)
-    d_lo = d_hi - n_d
+    d_lo = kept[lo]
+    d_hi = np.maximum(kept[np.maximum(hi - 1, lo)], d_lo)
+    n_d = d_hi - d_lo
     has_d = n_d > 0
     nd1 = np.maximum(n_d, 1)
     square = np.multiply(d, d, out=scratch.array("td_square", d.shape))
     rmssd = np.where(has_d, np.sqrt(_sums(square, d_lo, d_hi, scratch) / nd1), math.nan)
     if variability:
+        # Deviations from each window's own mean: the windows' values one after the other.
+        at = np.concatenate(([0], np.cumsum(n)))
+        mine = scratch.array("td_mine", (int(at[-1]),))
+        np.take(rr, scratch.ranges("td_idx", lo, n), out=mine, mode="clip")
+        mine -= np.repeat(mean_rr, n)
+        mine *= mine
+        sdnn = np.sqrt(_sums(mine, at[:-1], at[1:], scratch) / np.maximum(n - 1, 1))
         above = scratch.array("td_above", (d.size + 1,), np.int64)
         above[0] = 0
         big_d = np.greater(
@@ -481,12 +484,15 @@ def marker_columns(
         big = above[d_hi] - above[d_lo]
         pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
         d_mean = _sums(d, d_lo, d_hi, scratch) / nd1
-        d_dev = np.subtract(d, np.repeat(d_mean, n_d), out=square)
+        d_at = np.concatenate(([0], np.cumsum(n_d)))
+        d_dev = scratch.array("td_ddev", (int(d_at[-1]),))
+        np.take(d, scratch.ranges("td_didx", d_lo, n_d), out=d_dev, mode="clip")
+        d_dev -= np.repeat(d_mean, n_d)
         d_dev *= d_dev
-        d_var = _sums(d_dev, d_lo, d_hi, scratch) / np.maximum(n_d - 1, 1)
+        d_var = _sums(d_dev, d_at[:-1], d_at[1:], scratch) / np.maximum(n_d - 1, 1)
         sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
     else:
-        pnn50 = sd1 = nan_w
+        sdnn = pnn50 = sd1 = nan_w
     sd2_sq = 2.0 * sdnn**2 - sd1**2
     sd2 = np.where(sd2_sq > 0, np.sqrt(np.where(sd2_sq > 0, sd2_sq, 1.0)), math.nan)
     si = _stress_indexes(rr, lo, hi, scratch) if stress else np.full(w, math.nan)

@@ -121,6 +121,22 @@ def jump_share(rr_ms: FloatArray, breaks: BoolArray) -> float:
     return float(np.mean(d[ok] > JUMP))
 
 
+def _first_after(t: FloatArray, lo: IntArray, hi: IntArray, x: FloatArray) -> IntArray:
+    """For each range ``[lo[k], hi[k])`` of ``t`` (increasing in each range), the first index
+    whose time is after ``x[k]`` (``hi[k]`` if none): a binary search of all ranges at
+    once."""
+    a, z = lo.copy(), hi.copy()
+    last = max(t.size - 1, 0)
+    while True:
+        active = a < z
+        if not active.any():
+            return a
+        m = (a + z) // 2
+        right = active & (np.take(t, np.minimum(m, last), mode="clip") <= x)
+        a = np.where(right, m + 1, a)
+        z = np.where(active & ~right, m, z)
+
+
 def is_hr_reliable(window: WindowResult, settings: PipelineSettings) -> bool:
     """Whether a window's last-minute heart rate can be scored: the window is good, or its
     last minute holds at least ``min_hr_beats`` beats, the window is not artifact-laden and
@@ -445,14 +461,13 @@ class Pipeline:
         clean = self._cleaner.windows(starts, ends)
         have = np.flatnonzero(clean.n_input > 0)
         self._note_hr_only(clean, ends, have, out)
-        # The windows without beats add no intervals: the others' are contiguous.
-        offsets = np.append(clean.offsets[have], clean.offsets[-1])
         full = s.window_markers
         markers = marker_columns(
             clean.rr_ms,
             clean.t_s,
             clean.breaks,
-            offsets,
+            clean.lo[have],
+            clean.hi[have],
             frequency=full,
             stress=full,
             variability=full,
@@ -525,17 +540,15 @@ class Pipeline:
         it rests on."""
         w = ends.size
         sc = self._scratch
-        per_window = np.diff(clean.offsets)
-        owner = sc.owners("hr_owner", per_window)
         out = []
         for span_s, min_beats in spans:
-            since = np.take(ends - span_s, owner, out=sc.array("hr_since", owner.shape))
-            inside = np.greater(clean.t_s, since, out=sc.array("hr_inside", since.shape, np.bool_))
-            n_in = int(np.count_nonzero(inside))
-            mine = np.compress(inside, owner, out=sc.array("hr_mine", (n_in,), np.int64))
-            rr_in = np.compress(inside, clean.rr_ms, out=sc.array("hr_rr", (n_in,)))
-            count = np.bincount(mine, minlength=w)
-            total = np.bincount(mine, weights=rr_in, minlength=w)
+            # A window's intervals are in time order: those of its last span_s are the end of
+            # its range, summed in that order.
+            since = _first_after(clean.t_s, clean.lo, clean.hi, ends - span_s)
+            count = clean.hi - since
+            idx = sc.ranges("hr_idx", since, count)
+            mine = np.repeat(np.arange(w), count)
+            total = np.bincount(mine, weights=np.take(clean.rr_ms, idx), minlength=w)
             hr = np.full(w, math.nan)
             ok = count >= min_beats
             hr[ok] = 60000.0 / (total[ok] / count[ok])

@@ -46,6 +46,25 @@ class Scratch:
         owner: npt.NDArray[np.int64] = out[:total]
         return owner
 
+    def ranges(
+        self, name: str, starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """The concatenation of ``arange(s, s + n)`` for each start and length, in this
+        name's array: a running sum of steps of one, with each range's jump from the end of
+        the one before."""
+        total = int(lengths.sum())
+        out = self.array(name, (total,), np.int64)
+        if total == 0:
+            return out
+        some = lengths > 0
+        s, n = starts[some], lengths[some]
+        out[:] = 1
+        heads = np.cumsum(n) - n
+        out[heads[1:]] = s[1:] - (s[:-1] + n[:-1] - 1)
+        out[0] = s[0]
+        np.cumsum(out, out=out)
+        return out
+
     def repeat(
         self, name: str, values: npt.NDArray[Any], counts: npt.NDArray[np.int64]
     ) -> npt.NDArray[Any]:
