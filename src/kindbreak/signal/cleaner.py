@@ -503,7 +503,8 @@ class StreamCleaner:
         # then the raw beats after the cut.
         nn_upto = np.searchsorted(self._nn_src, np.minimum(last + 1, cut), side="left")
         end = np.where(last + 1 > cut, n_nn + (last + 1 - cut), nn_upto)
-        shared = has & (same | (unchanged & ~same)) & ~np.isin(np.arange(w), list(own))
+        shared = has & (same | unchanged)
+        shared[list(own)] = False
         lo = np.where(shared, nn_start, 0)
         hi = np.where(shared, end, 0)
         pool_t = sc.array("pool_t_shared", (shared_n,))
