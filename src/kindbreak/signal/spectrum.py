@@ -415,7 +415,7 @@ def _one_segment_band_powers(
     r = np.arange(w)
     count[col[None, :] >= (n - 2)[:, None]] = 0
     count[r, n - 2] = _SEGMENT - first[r, n - 2]
-    piece = np.repeat(np.arange(w * width), count.ravel())
+    piece = scratch.owners("piece", count.ravel())  # np.repeat(arange(w * width), count)
     g = scratch.array("grid", (w, _SEGMENT))
     np.add(t0[:, None], (np.arange(_SEGMENT) / INTERPOLATION_HZ)[None, :], out=g)
     values = _evaluate(
