@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 
 from kindbreak.offline.analysis import WINDOW_FIELDS, Analysis, WindowField
-from kindbreak.signal.windows import WindowColumns
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -54,15 +53,16 @@ def _numbers(x: FloatArray, digits: int) -> list[str]:
     return out
 
 
-def _column(windows: WindowColumns, f: WindowField, lo: int, hi: int) -> list[str]:
-    """The JSON text of field ``f`` of windows ``lo`` to ``hi``."""
+def _column(values: FloatArray | list[Any], f: WindowField) -> list[str]:
+    """The JSON text of field ``f`` of a block of windows (``values``: the field's floats, or
+    its values for a field without decimals)."""
     if f.digits is not None:
-        x = windows.floats(f.source)[lo:hi]
+        x = np.asarray(values)
         return _numbers(f.factor * x if f.factor != 1.0 else x, f.digits)
     # ints, bools, strings and enums: few distinct values, each encoded once
     known: dict[Any, str] = {}
     out = []
-    for v in windows.values(f.source)[lo:hi]:
+    for v in values:
         t = known.get(v)
         if t is None:
             t = known[v] = json.dumps(v, allow_nan=False)
@@ -82,9 +82,14 @@ def json_chunks(a: Analysis) -> Iterator[str]:
         template = (
             "  {\n" + ",\n".join(f"   {json.dumps(f.key)}: %s" for f in WINDOW_FIELDS) + "\n  }"
         )
+        # Each field read once (a float array, or the values), then formatted a block at a time.
+        fields = [
+            a.windows.floats(f.source) if f.digits is not None else a.windows.values(f.source)
+            for f in WINDOW_FIELDS
+        ]
         for lo in range(0, n, BLOCK_WINDOWS):
             hi = min(lo + BLOCK_WINDOWS, n)
-            columns = [_column(a.windows, f, lo, hi) for f in WINDOW_FIELDS]
+            columns = [_column(v[lo:hi], f) for v, f in zip(fields, WINDOW_FIELDS, strict=True)]
             rows = ",\n".join(map(template.__mod__, zip(*columns, strict=True)))
             yield ("[\n" if lo == 0 else ",\n") + rows
         yield "\n ]"
