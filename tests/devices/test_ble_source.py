@@ -472,6 +472,7 @@ def test_wait_for_device_waits_for_the_adapter_too(bluez, run):
         items = await reader.until(LinkState.CONNECTING)
         items += await reader.until(LinkState.CONNECTING)
         bluez.set_powered(True)
+        await until_bleak_sees_the_adapter_on()
         clock.advance_to(items[-1].t_s + delay_s)
         items += await reader.until(LinkState.CONNECTED)
         await source.aclose()
