@@ -1,4 +1,4 @@
-"""Baseline: robust to outliers, mergeable across sessions, round-trips through plain data."""
+"""Baseline: robust to outliers, its heart-rate spread taken around each window's reference."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from kindbreak.signal.baseline import DAY_S, Baseline, CalmSample, learn_baseline
+from kindbreak.signal.baseline import Baseline, CalmSample
 
 
 def samples(seed: int, n: int, t0: float = 0.0, hr: float = 62.0) -> list[CalmSample]:
@@ -33,35 +33,10 @@ def test_median_resists_outlier_windows() -> None:
 
 def test_unusable_values_are_ignored_and_empty_is_none() -> None:
     assert Baseline.from_samples([CalmSample(0, math.nan, 40.0), CalmSample(1, 60, 0.0)]) is None
-    b = learn_baseline([60.0, math.nan, 62.0], [40.0, 50.0, math.inf])
+    b = Baseline.from_samples(
+        [CalmSample(0, 60.0, 40.0), CalmSample(1, math.nan, 50.0), CalmSample(2, 62.0, math.inf)]
+    )
     assert b is not None and b.n_windows == 1 and b.hr_bpm == 60.0
-
-
-def test_merge_keeps_the_last_14_days_and_moves_with_the_person() -> None:
-    old = Baseline.from_samples(samples(2, 50, t0=0.0, hr=70.0))
-    assert old is not None
-    later = samples(3, 50, t0=20 * DAY_S, hr=60.0)
-    merged = old.merged(later, now_s=20 * DAY_S + 3600)
-    assert merged.n_windows == 50  # the old session fell out of the 14-day horizon
-    assert merged.hr_bpm == pytest.approx(60.0, abs=0.6)
-    recent = old.merged(samples(4, 50, t0=DAY_S, hr=60.0), now_s=DAY_S + 3600)
-    assert recent.n_windows == 100
-    assert 60.0 < recent.hr_bpm < 70.0
-
-
-def test_merge_is_bounded_and_never_loses_the_baseline() -> None:
-    b = Baseline.from_samples(samples(5, 10))
-    assert b is not None
-    big = b.merged(samples(6, 500, t0=1000.0), now_s=20000.0, max_samples=100)
-    assert big.n_windows == 100
-    assert b.merged([], now_s=100 * DAY_S) is b
-
-
-def test_round_trip_through_plain_data() -> None:
-    b = Baseline.from_samples(samples(7, 20))
-    assert b is not None
-    again = Baseline.from_dict(b.to_dict())
-    assert again == b
 
 
 def test_spread_is_taken_around_the_reference_each_window_was_scored_against() -> None:
@@ -79,17 +54,3 @@ def test_spread_is_taken_around_the_reference_each_window_was_scored_against() -
     assert with_ref.hr_sd_bpm == pytest.approx(1.0, abs=0.15)
     assert without.hr_sd_bpm == pytest.approx(3.8, abs=0.4)
     assert with_ref.hr_bpm == without.hr_bpm  # the calm level itself is the median either way
-    assert Baseline.from_dict(with_ref.to_dict()) == with_ref
-
-
-def test_old_snapshots_without_references_still_load() -> None:
-    data = {
-        "hr_bpm": 62.0,
-        "rmssd_ms": 40.0,
-        "n_windows": 2,
-        "learned_until_s": 60.0,
-        "samples": [[0.0, 61.0, 40.0], [30.0, 63.0, 40.0]],
-    }
-    b = Baseline.from_dict(data)
-    assert b.hr_bpm == 62.0 and b.hr_sd_bpm == pytest.approx(1.4826)
-    assert all(math.isnan(s.ref_hr_bpm) for s in b.samples)

@@ -278,3 +278,32 @@ def test_a_version_1_log_gains_the_reference_columns_and_keeps_its_rows(tmp_path
         samples = store.calm_samples(since_wall=0.0)
     assert [s[:3] for s in samples] == [(1300.0, 64.0, 40.0), (1330.0, 70.0, 40.0)]
     assert math.isnan(samples[0][3]) and samples[1][3] == 65.5
+
+
+def test_the_baseline_reads_the_calm_windows_of_the_last_14_days_at_most_2000(
+    tmp_path: Path,
+) -> None:
+    """A session 20 days ago (calm at 70 bpm) has left the 14-day horizon; of this week's
+    session only the newest 2000 calm windows count, and a stressed one never does."""
+    from kindbreak.live.baseline import stored_baseline
+
+    day_s = 86400.0
+    now = 1_700_000_000.0
+    with Store(tmp_path / "kindbreak.sqlite3") as store:
+        old = store.start_session(started_wall=now - 20 * day_s, source="ble")
+        for i in range(50):
+            store.add_window(old, _window(300.0 + 30 * i, 70.0, ref=70.0, stressed=False))
+        week = store.start_session(started_wall=now - 2 * day_s, source="ble")
+        for i in range(2100):
+            hr = 58.0 if i < 100 else 60.0 + (i % 3)  # the oldest 100 fall outside the 2000
+            store.add_window(week, _window(300.0 + 30 * i, hr, ref=61.0, stressed=False))
+        store.add_window(week, _window(300.0 + 30 * 2100, 95.0, ref=61.0, stressed=True))
+        store.commit()
+        samples = store.calm_samples(since_wall=now - 14 * day_s)
+        baseline = stored_baseline(store, now)
+    assert len(samples) == 2000
+    assert samples[0][0] == now - 2 * day_s + 300.0 + 30 * 100  # oldest kept, oldest first
+    assert {s[1] for s in samples} == {60.0, 61.0, 62.0}
+    assert baseline is not None
+    assert baseline.n_windows == 2000 and baseline.hr_bpm == 61.0
+    assert baseline.learned_until_s == now

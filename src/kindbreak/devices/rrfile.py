@@ -255,11 +255,6 @@ def read_rr_file(path: Path) -> RRSeries:
     return collect(iter_rr_file(path))
 
 
-def parse_rr(path: Path, text: str) -> RRSeries:
-    """The beats of RR text or CSV already in memory (``path`` names it in errors)."""
-    return collect(iter_rr(path, enumerate(text.splitlines(keepends=True), start=1)))
-
-
 # -- in blocks of arrays --------------------------------------------------------------------------
 
 

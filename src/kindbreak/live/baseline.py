@@ -9,19 +9,15 @@ session a snapshot goes to the ``baselines`` table, which ``kindbreak baseline``
 
 from __future__ import annotations
 
-from kindbreak.signal.baseline import Baseline, CalmSample
+from kindbreak.signal.baseline import HORIZON_S, Baseline, CalmSample
 from kindbreak.store.db import Store
-
-BASELINE_HORIZON_S = 14 * 24 * 3600.0
 
 
 def stored_baseline(store: Store, now_wall: float) -> Baseline | None:
     """The person's calm baseline from the last 14 days of the log (median and MAD of the calm
     windows' heart rate and RMSSD, the heart-rate spread taken around the recent calm state each
     window was scored against); ``None`` before the first session has been calibrated."""
-    samples = [
-        CalmSample(*row) for row in store.calm_samples(since_wall=now_wall - BASELINE_HORIZON_S)
-    ]
+    samples = [CalmSample(*row) for row in store.calm_samples(since_wall=now_wall - HORIZON_S)]
     return Baseline.from_samples(samples, learned_until_s=now_wall) if samples else None
 
 

@@ -158,7 +158,7 @@ def import_file(
     """
     from contextlib import nullcontext
 
-    from kindbreak.offline.analysis import input_kind, iter_feed
+    from kindbreak.offline.analysis import input_kind
     from kindbreak.progress import byte_progress
 
     path = Path(path)
@@ -172,8 +172,6 @@ def import_file(
     kind = input_kind(path)
     pipeline = Pipeline(settings)
     notes: list[str] = []
-    device_name = ""
-    wall0: float | None = start_wall
     size = path.stat().st_size
     label = f"importing {path.name}"
     bar = (
@@ -183,34 +181,67 @@ def import_file(
     )
     with bar as advance:
         if kind == "fit":
-            from kindbreak.devices.fitfile import read_fit_beats
-
-            fit = read_fit_beats(path, progress=lambda done: advance(2 * done))
-            device_name = fit.device_name
-            if wall0 is None and fit.start is not None:
-                wall0 = datetime_wall(path, None, fit.start, "the recording's start")
-            if wall0 is None:
-                wall0 = _from_mtime(path, sum(fit.rr_ms) / 1000.0, notes)
-            feed = _feed_beats(fit.rr_ms, pipeline)
+            feed, wall0, device_name = _fit_feed(path, pipeline, start_wall, notes, advance)
         else:
-            if kind == "recording":
-                from kindbreak.devices.recording import RecordingReader
-
-                reader = RecordingReader(path)
-                reader.close()
-                device_name = reader.header.device.name
-                if wall0 is None and reader.header.start_wall is not None:
-                    wall0 = reader.header.start_wall.timestamp()
-            first_t, last_t = _check_text(path, kind, advance)
-            if wall0 is None and kind == "rr":
-                unix0 = _csv_unix_start(path)
-                if unix0 is not None:
-                    check_start_wall(path, None, unix0, f"unix_time_s {unix0:g}")
-                    wall0 = unix0 - first_t
-            if wall0 is None:
-                wall0 = _from_mtime(path, last_t, notes)
-            feed = iter_feed(path, pipeline, progress=lambda done: advance(size + done))
+            feed, wall0, device_name = _text_feed(
+                path, kind, pipeline, start_wall, notes, advance, size
+            )
         return _store_feed(store, path, key, kind, feed, pipeline, wall0, device_name, notes)
+
+
+def _fit_feed(
+    path: Path,
+    pipeline: Pipeline,
+    wall0: float | None,
+    notes: list[str],
+    advance: Callable[[int], None],
+) -> tuple[Iterator[FeedResult], float, str]:
+    """A FIT file's beats through the pipeline (read whole first: both halves of the bar),
+    when it started (``wall0`` if given, else the file's own start, else its modification
+    time) and the device it names."""
+    from kindbreak.devices.fitfile import read_fit_beats
+
+    fit = read_fit_beats(path, progress=lambda done: advance(2 * done))
+    if wall0 is None and fit.start is not None:
+        wall0 = datetime_wall(path, None, fit.start, "the recording's start")
+    if wall0 is None:
+        wall0 = _from_mtime(path, sum(fit.rr_ms) / 1000.0, notes)
+    return _feed_beats(fit.rr_ms, pipeline), wall0, fit.device_name
+
+
+def _text_feed(
+    path: Path,
+    kind: str,
+    pipeline: Pipeline,
+    wall0: float | None,
+    notes: list[str],
+    advance: Callable[[int], None],
+    size: int,
+) -> tuple[Iterator[FeedResult], float, str]:
+    """A recording's or RR file's beats through the pipeline, once every line has been
+    checked (the first half of the bar); when it started (``wall0`` if given, else a
+    recording's header or a CSV's unix time, else its modification time) and the device a
+    recording names."""
+    from kindbreak.offline.analysis import iter_feed
+
+    device_name = ""
+    if kind == "recording":
+        from kindbreak.devices.recording import RecordingReader
+
+        reader = RecordingReader(path)
+        reader.close()
+        device_name = reader.header.device.name
+        if wall0 is None and reader.header.start_wall is not None:
+            wall0 = reader.header.start_wall.timestamp()
+    first_t, last_t = _check_text(path, kind, advance)
+    if wall0 is None and kind == "rr":
+        unix0 = _csv_unix_start(path)
+        if unix0 is not None:
+            check_start_wall(path, None, unix0, f"unix_time_s {unix0:g}")
+            wall0 = unix0 - first_t
+    if wall0 is None:
+        wall0 = _from_mtime(path, last_t, notes)
+    return iter_feed(path, pipeline, progress=lambda done: advance(size + done)), wall0, device_name
 
 
 def _store_feed(

@@ -328,66 +328,89 @@ def render_html(report: Report) -> str:
         message = empty_period_message(report.start_day, report.end_day)
         parts.append(f'<p class="lead">{_code(escape(message))}</p>')
     else:
-        parts.append(
-            f'<p class="lead">{report.start_day.isoformat()} to {report.end_day.isoformat()}, '
-            f"{len(report.days)} day{'s' if len(report.days) != 1 else ''} with data. "
-            "Everything here comes from your own log on this computer.</p>"
-        )
-        notice = provenance(report)
-        if notice:
-            parts.append('<div class="notice">')
-            parts.extend(f"<p>{_code(escape(line))}</p>" for line in notice)
-            parts.append("</div>")
-        parts.append("<h2>Day by day</h2>")
-        parts.append(_day_table(report))
-        parts.append("<h2>Did the breaks help?</h2>")
-        parts.append('<div class="finding">')
-        parts.extend(f"<p>{escape(line)}</p>" for line in describe(report.help))
-        if report.simulated_answers:
-            parts.append(f"<p><strong>{escape(simulated_effect_note(report))}</strong></p>")
-        parts.append("</div>")
-        if report.help.n_breaks and report.help.n_ignored:
-            parts.append(_img(help_figure(report.help), "stress change after breaks and prompts"))
-        if report.help.responses:
-            parts.append(_responses_table(report.help, report))
-        parts.append(
-            '<p class="note">How this is measured: for each break taken and each prompt let '
-            "pass, the mean stress score (and RMSSD) of the windows ending in the 5 minutes "
-            "before the prompt is compared with those ending in the 10 minutes after. Stress "
-            "often falls after a peak on its own, so breaks are compared with prompts you let "
-            "pass. The interval is a bootstrap 95 % interval (2000 resamples, fixed seed).</p>"
-        )
-        if report.learned.shown or report.learned.effects:
-            parts.append("<h2>What calms you</h2>")
-            parts.append(
-                '<p class="note">From your whole log. Extra fall in stress: how much more the '
-                "score fell after a break of this kind than after a prompt let pass. Weight: "
-                "how often kindbreak offers the kind (best = 1.00); every kind keeps at least "
-                "0.15, so each is still tried now and then.</p>"
-            )
-            parts.append(_kind_table(report))
-        parts.append("<h2>Timelines</h2>")
-        parts.append(
-            '<p class="note">The dashed green line is your recent calm heart rate: the low '
-            "level of the last 20 minutes, kept within reach of your 14-day baseline. The "
-            "stress score reads how far the last minute rises above it, so a slow drift over "
-            "the day does not read as stress; a prompt needs a rise within minutes that "
-            "lasts.</p>"
-        )
-        for d in report.days:
-            if d.windows:
-                parts.append(_img(timeline_figure(d, report), f"timeline of {d.day.isoformat()}"))
-            else:
-                parts.append(
-                    f"<h3>{escape(d.day.strftime('%A %d %B %Y'))}</h3>"
-                    '<p class="note">No heart data recorded this day.</p>'
-                )
+        parts.extend(_overview(report))
+        parts.extend(_help_section(report))
+        parts.extend(_calms_section(report))
+        parts.extend(_timelines_section(report))
     parts.append(
         "<footer>Made by kindbreak from your local log. Nothing in this page was sent "
         "anywhere; it holds health data, so share it with care.</footer>"
     )
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _overview(report: Report) -> list[str]:
+    """The period, where the numbers come from, and the day-by-day table."""
+    parts = [
+        f'<p class="lead">{report.start_day.isoformat()} to {report.end_day.isoformat()}, '
+        f"{len(report.days)} day{'s' if len(report.days) != 1 else ''} with data. "
+        "Everything here comes from your own log on this computer.</p>"
+    ]
+    notice = provenance(report)
+    if notice:
+        parts.append('<div class="notice">')
+        parts.extend(f"<p>{_code(escape(line))}</p>" for line in notice)
+        parts.append("</div>")
+    parts.append("<h2>Day by day</h2>")
+    parts.append(_day_table(report))
+    return parts
+
+
+def _help_section(report: Report) -> list[str]:
+    """Did the breaks help: the finding, its plot and the answers, how it is measured."""
+    parts = ["<h2>Did the breaks help?</h2>", '<div class="finding">']
+    parts.extend(f"<p>{escape(line)}</p>" for line in describe(report.help))
+    if report.simulated_answers:
+        parts.append(f"<p><strong>{escape(simulated_effect_note(report))}</strong></p>")
+    parts.append("</div>")
+    if report.help.n_breaks and report.help.n_ignored:
+        parts.append(_img(help_figure(report.help), "stress change after breaks and prompts"))
+    if report.help.responses:
+        parts.append(_responses_table(report.help, report))
+    parts.append(
+        '<p class="note">How this is measured: for each break taken and each prompt let '
+        "pass, the mean stress score (and RMSSD) of the windows ending in the 5 minutes "
+        "before the prompt is compared with those ending in the 10 minutes after. Stress "
+        "often falls after a peak on its own, so breaks are compared with prompts you let "
+        "pass. The interval is a bootstrap 95 % interval (2000 resamples, fixed seed).</p>"
+    )
+    return parts
+
+
+def _calms_section(report: Report) -> list[str]:
+    """What calms you: the kinds of break, their effect and weight (when there is any)."""
+    if not (report.learned.shown or report.learned.effects):
+        return []
+    return [
+        "<h2>What calms you</h2>",
+        '<p class="note">From your whole log. Extra fall in stress: how much more the '
+        "score fell after a break of this kind than after a prompt let pass. Weight: "
+        "how often kindbreak offers the kind (best = 1.00); every kind keeps at least "
+        "0.15, so each is still tried now and then.</p>",
+        _kind_table(report),
+    ]
+
+
+def _timelines_section(report: Report) -> list[str]:
+    """Each day's timeline plot (or a line saying it has no heart data)."""
+    parts = [
+        "<h2>Timelines</h2>",
+        '<p class="note">The dashed green line is your recent calm heart rate: the low '
+        "level of the last 20 minutes, kept within reach of your 14-day baseline. The "
+        "stress score reads how far the last minute rises above it, so a slow drift over "
+        "the day does not read as stress; a prompt needs a rise within minutes that "
+        "lasts.</p>",
+    ]
+    for d in report.days:
+        if d.windows:
+            parts.append(_img(timeline_figure(d, report), f"timeline of {d.day.isoformat()}"))
+        else:
+            parts.append(
+                f"<h3>{escape(d.day.strftime('%A %d %B %Y'))}</h3>"
+                '<p class="note">No heart data recorded this day.</p>'
+            )
+    return parts
 
 
 def write_html(report: Report, path: Path) -> None:

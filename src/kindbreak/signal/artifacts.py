@@ -310,18 +310,7 @@ def apply_corrections(
     if not fix or flagged.size == 0:
         return Applied(rr, t, np.arange(n, dtype=np.int64), kinds > 0)
     corrected = np.zeros(n, dtype=bool)
-    out_rr: list[float] = []
-    out_t: list[float] = []
-    out_src: list[int] = []
-    chunks: list[tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]] = []
-
-    def flush() -> None:
-        if out_rr:
-            chunks.append((np.array(out_rr), np.array(out_t), np.array(out_src, dtype=np.int64)))
-            out_rr.clear()
-            out_t.clear()
-            out_src.clear()
-
+    out = _Corrected()
     medians: list[FloatArray] = []
 
     def median(f: int) -> float:
@@ -334,59 +323,89 @@ def apply_corrections(
         if f < i:
             continue  # merged into an extra beat's interval
         if f > i:
-            # A run of normal beats, copied as it is. The next beat may move its last one.
-            flush()
-            chunks.append((rr[i:f], t[i:f], np.arange(i, f, dtype=np.int64)))
+            out.copy(rr, t, i, f)  # a run of normal beats (the next beat may move its last one)
         k = int(kinds[f])
         corrected[f] = True
-        if k == BeatKind.ECTOPIC and f > 0 and (out_rr or chunks):
-            # The beat between intervals f-1 and f came early (or late): move it to the middle.
-            if not out_rr:  # the last beat of the run before: take it out of the run
-                last_rr, last_t, last_src = chunks.pop()
-                if last_rr.size > 1:
-                    chunks.append((last_rr[:-1], last_t[:-1], last_src[:-1]))
-                out_rr.append(float(last_rr[-1]))
-                out_t.append(float(last_t[-1]))
-                out_src.append(int(last_src[-1]))
-            pair = out_rr[-1] + float(rr[f])
-            out_rr[-1] = pair / 2.0
-            out_t[-1] = float(t[f]) - pair / 2000.0
-            out_rr.append(pair / 2.0)
-            out_t.append(float(t[f]))
-            out_src.append(f)
+        if k == BeatKind.ECTOPIC and f > 0 and (out.rr or out.chunks):
+            out.move_last_beat(float(rr[f]), float(t[f]), f)
         elif k == BeatKind.MISSED:
-            parts = max(2, round(float(rr[f]) / median(f)))
-            piece = float(rr[f]) / parts
-            for j in range(parts):
-                out_rr.append(piece)
-                out_t.append(float(t[f]) - (parts - 1 - j) * piece / 1000.0)
-                out_src.append(f)
+            out.split(float(rr[f]), float(t[f]), f, max(2, round(float(rr[f]) / median(f))))
         elif k == BeatKind.EXTRA and f + 1 < n_seg:
             # Beat f was not a heartbeat: its two intervals are one.
-            out_rr.append(float(rr[f] + rr[f + 1]))
-            out_t.append(float(t[f + 1]))
-            out_src.append(f + 1)
+            out.add(float(rr[f] + rr[f + 1]), float(t[f + 1]), f + 1)
             i = f + 2
             continue
         elif k == BeatKind.MISALIGNED and f + 1 < n and kinds[f + 1] == BeatKind.ECTOPIC:
             # The first half of an ectopic pair: the next step moves the beat between them.
-            out_rr.append(float(rr[f]))
-            out_t.append(float(t[f]))
-            out_src.append(f)
+            out.add(float(rr[f]), float(t[f]), f)
         else:  # misaligned, or an ectopic or extra beat at an end: the local median
-            out_rr.append(median(f))
-            out_t.append(float(t[f]))
-            out_src.append(f)
+            out.add(median(f), float(t[f]), f)
         i = f + 1
-    flush()
     if i < n:
-        chunks.append((rr[i:], t[i:], np.arange(i, n, dtype=np.int64)))
-    return Applied(
-        np.concatenate([c[0] for c in chunks]),
-        np.concatenate([c[1] for c in chunks]),
-        np.concatenate([c[2] for c in chunks]),
-        corrected,
-    )
+        out.copy(rr, t, i, n)
+    return out.applied(corrected)
+
+
+class _Corrected:
+    """The output of :func:`apply_corrections` as it is built: runs of beats copied as they
+    are (``chunks`` of arrays) and, between them, corrected intervals (lists: ``rr`` in ms,
+    ``t`` in s, ``src`` the input beat each came from)."""
+
+    __slots__ = ("chunks", "rr", "src", "t")
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]] = []
+        self.rr: list[float] = []
+        self.t: list[float] = []
+        self.src: list[int] = []
+
+    def add(self, rr_ms: float, t_s: float, src: int) -> None:
+        self.rr.append(rr_ms)
+        self.t.append(t_s)
+        self.src.append(src)
+
+    def flush(self) -> None:
+        if self.rr:
+            self.chunks.append(
+                (np.array(self.rr), np.array(self.t), np.array(self.src, dtype=np.int64))
+            )
+            self.rr.clear()
+            self.t.clear()
+            self.src.clear()
+
+    def copy(self, rr: FloatArray, t: FloatArray, i: int, f: int) -> None:
+        """Beats ``i`` to ``f`` (exclusive) as they are."""
+        self.flush()
+        self.chunks.append((rr[i:f], t[i:f], np.arange(i, f, dtype=np.int64)))
+
+    def move_last_beat(self, rr_ms: float, t_s: float, f: int) -> None:
+        """Beat ``f`` (interval ``rr_ms``, at ``t_s``) came early (or late): the beat before
+        it, between the last interval and this one, moves to the middle."""
+        if not self.rr:  # the last beat of the run before: take it out of the run
+            last_rr, last_t, last_src = self.chunks.pop()
+            if last_rr.size > 1:
+                self.chunks.append((last_rr[:-1], last_t[:-1], last_src[:-1]))
+            self.add(float(last_rr[-1]), float(last_t[-1]), int(last_src[-1]))
+        pair = self.rr[-1] + rr_ms
+        self.rr[-1] = pair / 2.0
+        self.t[-1] = t_s - pair / 2000.0
+        self.add(pair / 2.0, t_s, f)
+
+    def split(self, rr_ms: float, t_s: float, f: int, parts: int) -> None:
+        """Beat ``f`` (interval ``rr_ms``, at ``t_s``) missed ``parts - 1`` beats: ``parts``
+        equal intervals."""
+        piece = rr_ms / parts
+        for j in range(parts):
+            self.add(piece, t_s - (parts - 1 - j) * piece / 1000.0, f)
+
+    def applied(self, corrected: BoolArray) -> Applied:
+        self.flush()
+        return Applied(
+            np.concatenate([c[0] for c in self.chunks]),
+            np.concatenate([c[1] for c in self.chunks]),
+            np.concatenate([c[2] for c in self.chunks]),
+            corrected,
+        )
 
 
 def keep_increasing(t_s: FloatArray, before_s: float = -math.inf) -> BoolArray:

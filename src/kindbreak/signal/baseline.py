@@ -13,22 +13,19 @@ last-minute heart rate wanders while calm, without the slow drift of the day or 
 between days, which the reference follows. Samples without a reference (the first session's
 calibration, or logs written before the reference existed) count around their median.
 
-It is plain data: :meth:`Baseline.to_dict` / :meth:`Baseline.from_dict` round-trip it for the
-store, and :meth:`Baseline.merged` folds a new session's calm samples into an existing baseline,
-keeping the last ``horizon_s`` (14 days) and at most ``max_samples`` of them.
+It is plain data, rebuilt from the calm windows the log keeps (the last 14 days:
+:mod:`kindbreak.live.baseline`), so nothing but the samples needs storing.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-DAY_S = 86400.0
-HORIZON_S = 14 * DAY_S
-MAX_SAMPLES = 2000
+#: How far back the calm windows of a baseline reach (14 days, as WHOOP's).
+HORIZON_S = 14 * 86400.0
 #: 1.4826 x MAD estimates the standard deviation of normally distributed data.
 MAD_TO_SD = 1.4826
 
@@ -94,59 +91,3 @@ class Baseline:
             ln_rmssd_sd=MAD_TO_SD * _mad(ln_rm, ln_med),
             samples=kept,
         )
-
-    def merged(
-        self,
-        new: Iterable[CalmSample],
-        *,
-        now_s: float,
-        horizon_s: float = HORIZON_S,
-        max_samples: int = MAX_SAMPLES,
-    ) -> Baseline:
-        """This baseline with ``new`` calm samples folded in, keeping the samples of the last
-        ``horizon_s`` before ``now_s`` (at most ``max_samples``, the newest). If nothing is
-        left in the horizon the baseline is returned unchanged rather than lost."""
-        pool = sorted((*self.samples, *(s for s in new if s.usable)), key=lambda s: s.t_s)
-        recent = [s for s in pool if s.t_s > now_s - horizon_s][-max_samples:]
-        updated = Baseline.from_samples(recent, learned_until_s=now_s)
-        return updated if updated is not None else self
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "hr_bpm": self.hr_bpm,
-            "rmssd_ms": self.rmssd_ms,
-            "n_windows": self.n_windows,
-            "learned_until_s": self.learned_until_s,
-            "hr_sd_bpm": self.hr_sd_bpm,
-            "ln_rmssd_sd": self.ln_rmssd_sd,
-            "samples": [[s.t_s, s.hr_bpm, s.rmssd_ms, s.ref_hr_bpm] for s in self.samples],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Baseline:
-        samples = tuple(CalmSample(*(float(v) for v in row)) for row in data["samples"])
-        if samples:
-            rebuilt = cls.from_samples(samples, learned_until_s=float(data["learned_until_s"]))
-            if rebuilt is not None:
-                return rebuilt
-        return cls(
-            hr_bpm=float(data["hr_bpm"]),
-            rmssd_ms=float(data["rmssd_ms"]),
-            n_windows=int(data["n_windows"]),
-            learned_until_s=float(data.get("learned_until_s", 0.0)),
-            hr_sd_bpm=float(data.get("hr_sd_bpm", math.nan)),
-            ln_rmssd_sd=float(data.get("ln_rmssd_sd", math.nan)),
-        )
-
-
-def learn_baseline(
-    hr_bpm: Sequence[float],
-    rmssd_ms: Sequence[float],
-    *,
-    learned_until_s: float = 0.0,
-    t_s: Sequence[float] | None = None,
-) -> Baseline | None:
-    """Median heart rate and RMSSD of calm windows; ``None`` if there is nothing usable."""
-    times = list(t_s) if t_s is not None else [learned_until_s] * len(hr_bpm)
-    samples = [CalmSample(t, h, r) for t, h, r in zip(times, hr_bpm, rmssd_ms, strict=True)]
-    return Baseline.from_samples(samples, learned_until_s=learned_until_s)

@@ -76,6 +76,35 @@ class CleanWindows:
         return self.rr_ms[a:b], self.t_s[a:b], self.breaks[a:b]
 
 
+@dataclass(frozen=True, slots=True)
+class _Runs:
+    """Where each window of a batch stands in the stream (stream indices), what the steps of
+    :meth:`StreamCleaner.windows` share: a window's intervals are the settled NN before its
+    run, then the run of beats from ``settled`` to ``last``."""
+
+    starts: FloatArray  # the window's start (s)
+    first: IntArray  # its first beat
+    last: IntArray  # its last beat
+    has: BoolArray  # it holds a beat
+    seg: IntArray  # the start of its last beat's segment
+    settled: IntArray  # the settled point its run starts at (last + 1 without beats)
+
+
+def _no_windows(w: int) -> CleanWindows:
+    """``w`` windows of a stream without beats."""
+    zero_i = np.zeros(w, dtype=np.int64)
+    return CleanWindows(
+        np.zeros(0),
+        np.zeros(0),
+        np.zeros(0, dtype=bool),
+        zero_i,
+        zero_i.copy(),
+        zero_i.copy(),
+        zero_i.copy(),
+        np.zeros(w),
+    )
+
+
 class StreamCleaner:
     """Classifies and corrects a stream of beats incrementally (see the module docstring).
 
@@ -278,9 +307,7 @@ class StreamCleaner:
         rr, t = self._rr[c - b : stop - b], self._t[c - b : stop - b]
         kinds = self._kinds[c - b : stop - b]
         out_rr, out_t, src, corrected = self._correct(rr, t, kinds, c, seg, min(avail, stop + 6))
-        brk = np.zeros(out_rr.size, dtype=bool)
-        if c == seg and out_rr.size:
-            brk[0] = self._gap[seg - b]
+        brk = self._run_breaks(c, seg, out_rr.size)
         self._nn_rr = np.concatenate((self._nn_rr, out_rr))
         self._nn_t = np.concatenate((self._nn_t, out_t))
         self._nn_brk = np.concatenate((self._nn_brk, brk))
@@ -330,19 +357,8 @@ class StreamCleaner:
             self._advance()
         starts = np.asarray(start_s, dtype=np.float64)
         ends = np.asarray(end_s, dtype=np.float64)
-        w = ends.size
         if not self._segments:
-            zero_i = np.zeros(w, dtype=np.int64)
-            return CleanWindows(
-                np.zeros(0),
-                np.zeros(0),
-                np.zeros(0, dtype=bool),
-                zero_i,
-                zero_i.copy(),
-                zero_i.copy(),
-                zero_i.copy(),
-                np.zeros(w),
-            )
+            return _no_windows(ends.size)
         b = self._base
         last = np.searchsorted(self._t, ends, side="right") - 1 + b  # stream index
         first = np.searchsorted(self._t, starts, side="right") + b
@@ -351,8 +367,35 @@ class StreamCleaner:
         seg_arr = np.asarray(self._segments, dtype=np.int64)
         seg = seg_arr[np.maximum(np.searchsorted(seg_arr, last, side="right") - 1, 0)]
         frontier = last - REACH_BEATS  # classes final (as the segment stands) up to here
-        # The last settled point at or before min(cut, frontier): a segment start, or a beat
-        # that follows a normal beat and is normal itself.
+        settled = self._settled_points(has, last, seg, seg_arr, frontier)
+        runs = _Runs(starts, first, last, has, seg, settled)
+        sc = self._scratch
+        corr_count = sc.array("corr_count", (self._corr.size + 1,), np.int64)
+        corr_count[0] = 0
+        np.cumsum(self._corr, out=corr_count[1:])
+        same, own, run_corr = self._correct_runs(runs, seg_arr, frontier, corr_count)
+        pool = self._pool(runs, same, own, corr_count)
+        n_corr = corr_count[np.maximum(settled, first) - b] - corr_count[first - b]
+        n_corr = np.where(has, n_corr, 0) + run_corr
+        return CleanWindows(
+            rr_ms=pool[0],
+            t_s=pool[1],
+            breaks=pool[2],
+            lo=pool[3],
+            hi=pool[4],
+            n_input=n_input.astype(np.int64),
+            n_corrected=n_corr.astype(np.int64),
+            input_ms=self._input_ms(runs),
+        )
+
+    def _settled_points(
+        self, has: BoolArray, last: IntArray, seg: IntArray, seg_arr: IntArray, frontier: IntArray
+    ) -> IntArray:
+        """Where each window's run starts: the last settled point at or before min(cut,
+        ``frontier``), a segment start or a beat that follows a normal beat and is normal
+        itself, never before the segment of the window's last beat (``seg``); ``last + 1``
+        for a window without beats."""
+        b = self._base
         final = self._final
         sc = self._scratch
         kb = self._kinds[: final - b]
@@ -372,43 +415,50 @@ class StreamCleaner:
         if bool(np.any(has & (settled < b))):  # forget_before keeps a settled point: a bug
             raise AssertionError("no settled point left in the buffer for a window")
         settled = np.maximum(settled, seg)
-        settled = np.where(has, settled, last + 1)
-        # Provisional classes of each window's last beats (after ``frontier``).
-        prov_first = np.maximum(frontier + 1, seg)
+        out: IntArray = np.where(has, settled, last + 1)
+        return out
+
+    def _provisional_classes(
+        self, runs: _Runs, full: BoolArray, prov_first: IntArray
+    ) -> tuple[list[npt.NDArray[np.int8]], BoolArray]:
+        """Provisional classes of each window's last beats (from ``prov_first``, after its
+        frontier) and whether any of them is an artifact: the windows with a ``full`` tail
+        row all at once (:meth:`_tail_classes`), the others from their segment's beats."""
+        b = self._base
+        w = runs.has.size
         prov: list[npt.NDArray[np.int8]] = [np.zeros(0, dtype=np.int8)] * w
         prov_any = np.zeros(w, dtype=bool)
-        full = has & (last - TAIL_ROW + 1 >= seg)
         fk = np.flatnonzero(full)
         if fk.size:
-            rows = self._tail_classes(last[fk])
+            rows = self._tail_classes(runs.last[fk])
             prov_any[fk] = rows.any(axis=1)
             for j, k in enumerate(fk.tolist()):
                 prov[k] = rows[j]
-        for k in np.flatnonzero(has & ~full).tolist():
-            s, e = int(seg[k]), int(last[k]) + 1
+        for k in np.flatnonzero(runs.has & ~full).tolist():
+            s, e = int(runs.seg[k]), int(runs.last[k]) + 1
             prov[k] = classify_rows(self._rr[None, s - b : e - b], int(prov_first[k]) - s)[0]
             prov_any[k] = prov[k].any()
+        return prov, prov_any
+
+    def _correct_runs(
+        self, runs: _Runs, seg_arr: IntArray, frontier: IntArray, corr_count: IntArray
+    ) -> tuple[BoolArray, dict[int, tuple[FloatArray, FloatArray, BoolArray]], IntArray]:
+        """Each window's run, from its settled point to its last beat: ``same`` where the
+        settled corrections of those beats are the window's, ``own`` the intervals of a run
+        corrected its own way (none with Correction.NONE: the run is then its raw beats);
+        and how many of the run's beats inside the window were corrected."""
+        b = self._base
+        first, last, has, seg, settled = runs.first, runs.last, runs.has, runs.seg, runs.settled
+        prov_first = np.maximum(frontier + 1, seg)
+        full = has & (last - TAIL_ROW + 1 >= seg)
+        prov, prov_any = self._provisional_classes(runs, full, prov_first)
         # Runs from the settled point to the window's last beat: artifacts anywhere?
-        flagged_final = sc.array("flagged", (self._kinds.size + 1,), np.int64)
+        flagged_final = self._scratch.array("flagged", (self._kinds.size + 1,), np.int64)
         flagged_final[0] = 0
         np.cumsum(self._kinds != 0, out=flagged_final[1:])
         fin_hi = np.maximum(np.minimum(frontier, last) + 1, settled)
         n_fin_flags = flagged_final[fin_hi - b] - flagged_final[settled - b]
-        corr_count = sc.array("corr_count", (self._corr.size + 1,), np.int64)
-        corr_count[0] = 0
-        np.cumsum(self._corr, out=corr_count[1:])
-        # Settled NN intervals before each run, from the one before the window (the
-        # increasing-time rule looks back one interval).
-        nn_end = np.searchsorted(self._nn_src, settled, side="left")
-        nn_first = np.searchsorted(self._nn_src, first, side="left")
-        nn_start = np.maximum(np.minimum(nn_first, nn_end) - 1, 0)
-        nn_start = np.where(has, nn_start, nn_end)
-        n_nn = self._nn_rr.size
-        cut = self._cut
-        run_corr = np.zeros(w, dtype=np.int64)
-        # Each window is settled NN [nn_start, nn_end) and then its run: the raw beats
-        # [settled, last] (no artifact to correct), the settled corrections of those beats
-        # (``same``), or intervals corrected its own way (``own``).
+        run_corr = np.zeros(has.size, dtype=np.int64)
         own: dict[int, tuple[FloatArray, FloatArray, BoolArray]] = {}
         # Only windows with an artifact in their run are visited: first, all at once, those
         # whose settled corrections are theirs (see _settled_run_is_the_same).
@@ -437,62 +487,92 @@ class StreamCleaner:
             run_corr[k] = int(np.count_nonzero(corrected[lo_in:]))
             if self.method is Correction.NONE:
                 continue  # the intervals stay as they are: the raw beats
-            brk = np.zeros(out_rr.size, dtype=bool)
-            if p == int(seg[k]) and out_rr.size:
-                brk[0] = self._gap[p - b]
-            own[k] = (out_rr, out_t, brk)
+            own[k] = (out_rr, out_t, self._run_breaks(p, int(seg[k]), out_rr.size))
         if self.method is Correction.NONE:
             same[:] = False  # nothing was changed: the run is the raw beats
-        pool = self._pool(
-            has, starts, first, last, settled, nn_start, nn_end, same, own, corr_count, cut, n_nn
-        )
-        n_corr = corr_count[np.maximum(settled, first) - b] - corr_count[first - b]
-        n_corr = np.where(has, n_corr, 0) + run_corr
-        raw_sum = np.zeros(w)
-        hk = np.flatnonzero(has)
+        return same, own, run_corr
+
+    def _run_breaks(self, p: int, seg: int, n: int) -> BoolArray:
+        """The break flags of ``n`` corrected intervals of a run from beat ``p``: the first
+        one's is its beat's gap flag when the run starts the segment ``seg``."""
+        brk = np.zeros(n, dtype=bool)
+        if p == seg and n:
+            brk[0] = self._gap[p - self._base]
+        return brk
+
+    def _input_ms(self, runs: _Runs) -> FloatArray:
+        """The sum of each window's input intervals (ms; 0 without beats)."""
+        b = self._base
+        raw_sum = np.zeros(runs.has.size)
+        hk = np.flatnonzero(runs.has)
         if hk.size:
-            pairs = np.stack((first[hk] - b, last[hk] + 1 - b), axis=1).ravel()
-            padded = sc.array("padded_rr", (self._rr.size + 1,))
+            pairs = np.stack((runs.first[hk] - b, runs.last[hk] + 1 - b), axis=1).ravel()
+            padded = self._scratch.array("padded_rr", (self._rr.size + 1,))
             padded[:-1] = self._rr
             padded[-1] = 0.0
             raw_sum[hk] = np.add.reduceat(padded, pairs)[0::2]
-        return CleanWindows(
-            rr_ms=pool[0],
-            t_s=pool[1],
-            breaks=pool[2],
-            lo=pool[3],
-            hi=pool[4],
-            n_input=n_input.astype(np.int64),
-            n_corrected=n_corr.astype(np.int64),
-            input_ms=raw_sum,
-        )
+        return raw_sum
 
     def _pool(
         self,
-        has: BoolArray,
-        starts: FloatArray,
-        first: IntArray,
-        last: IntArray,
-        settled: IntArray,
-        nn_start: IntArray,
-        nn_end: IntArray,
+        runs: _Runs,
         same: BoolArray,
         own: dict[int, tuple[FloatArray, FloatArray, BoolArray]],
         corr_count: IntArray,
-        cut: int,
-        n_nn: int,
     ) -> tuple[FloatArray, FloatArray, BoolArray, IntArray, IntArray]:
         """The windows' intervals as ranges ``[lo, hi)`` of one pool: the settled NN followed
-        by the raw beats from the settled point ``cut`` on, where most windows are one range
-        (their run's settled NN are its raw beats, or its settled corrections), and after
-        them, copied, the windows that are not (a run corrected its own way, or whose beats
-        the settled corrections changed). Each window's range holds what the window's rules
-        keep: times later than the one before (the first always) and after its start."""
+        by the raw beats from the settled point on, where most windows are one range
+        (:meth:`_shared_ranges`), and after them, copied, the windows that are not
+        (:meth:`_copied_ranges`)."""
         b = self._base
         sc = self._scratch
-        w = has.size
-        n_tail = self.n_beats - cut
-        shared_n = n_nn + n_tail
+        cut = self._cut
+        n_nn = self._nn_rr.size
+        # Settled NN intervals before each run, from the one before the window (the
+        # increasing-time rule looks back one interval).
+        nn_end = np.searchsorted(self._nn_src, runs.settled, side="left")
+        nn_first = np.searchsorted(self._nn_src, runs.first, side="left")
+        nn_start = np.maximum(np.minimum(nn_first, nn_end) - 1, 0)
+        nn_start = np.where(runs.has, nn_start, nn_end)
+        lo, hi, copied, pool_t = self._shared_ranges(runs, nn_start, same, own, corr_count)
+        shared_n = pool_t.size
+        copy_rr, copy_t, copy_brk = self._copied_ranges(
+            runs, copied, nn_start, nn_end, same, own, lo, hi, shared_n
+        )
+        n_all = shared_n + copy_t.size
+        all_rr = sc.array("pool_rr", (n_all,))
+        all_t = sc.array("pool_t", (n_all,))
+        all_brk = sc.array("pool_brk", (n_all,), np.bool_)
+        all_rr[:n_nn] = self._nn_rr
+        all_rr[n_nn:shared_n] = self._rr[cut - b :]
+        all_t[:shared_n] = pool_t
+        all_brk[:n_nn] = self._nn_brk
+        all_brk[n_nn:shared_n] = self._gap[cut - b :]
+        all_rr[shared_n:] = copy_rr
+        all_t[shared_n:] = copy_t
+        all_brk[shared_n:] = copy_brk
+        return all_rr, all_t, all_brk, lo.astype(np.int64), hi.astype(np.int64)
+
+    def _shared_ranges(
+        self,
+        runs: _Runs,
+        nn_start: IntArray,
+        same: BoolArray,
+        own: dict[int, tuple[FloatArray, FloatArray, BoolArray]],
+        corr_count: IntArray,
+    ) -> tuple[IntArray, IntArray, BoolArray, FloatArray]:
+        """The windows that are one range of the shared pool (the settled NN, then the raw
+        beats from the cut on): their run's settled NN are its raw beats, or its settled
+        corrections (``same``). Their ``[lo, hi)`` holds what the window's rules keep: times
+        later than the one before (the first always) and after its start; the windows to copy
+        instead (``copied``: their own run, beats the settled corrections changed, times that
+        do not increase); the shared pool's times."""
+        b = self._base
+        sc = self._scratch
+        cut = self._cut
+        n_nn = self._nn_rr.size
+        has, last, settled = runs.has, runs.last, runs.settled
+        shared_n = n_nn + self.n_beats - cut
         # Runs of raw beats that the settled NN hold unchanged: no beat corrected from the
         # settled point up to the beat after the window's last (an ectopic one moves it).
         upto = np.minimum(last + 2, cut)
@@ -511,7 +591,7 @@ class StreamCleaner:
         pool_t[:n_nn] = self._nn_t
         pool_t[n_nn:] = self._t[cut - b :]
         # Shared ranges whose times increase (the usual case) keep all but what lies before
-        # the window's start, a prefix; the others are copied and filtered below.
+        # the window's start, a prefix; the others are copied.
         later = sc.array("pool_inc", (max(shared_n - 1, 0),), np.bool_)
         np.greater(pool_t[1:], pool_t[:-1], out=later)
         flat = sc.array("pool_flat", (shared_n,), np.int64)  # steps not increasing before p
@@ -519,10 +599,11 @@ class StreamCleaner:
         np.cumsum(~later, out=flat[1:])
         sk = np.flatnonzero(shared & (hi > lo))
         monotone = flat[np.maximum(hi[sk] - 1, lo[sk])] == flat[lo[sk]]
-        copy = np.zeros(w, dtype=bool)
+        copy = np.zeros(has.size, dtype=bool)
         copy[sk[~monotone]] = True
         sk = sk[monotone]
         if sk.size:
+            starts = runs.starts
             if int(flat[-1]) == 0:  # the whole shared pool increases: one search
                 after = np.searchsorted(pool_t, starts[sk], side="right")
             else:
@@ -534,13 +615,30 @@ class StreamCleaner:
                     dtype=np.int64,
                 )
             lo[sk] = np.clip(after, lo[sk], hi[sk])
-        # Copies: windows with their own run, runs the settled corrections changed, ranges
-        # that do not increase.
+        return lo, hi, has & (~shared | copy), pool_t
+
+    def _copied_ranges(
+        self,
+        runs: _Runs,
+        copied: BoolArray,
+        nn_start: IntArray,
+        nn_end: IntArray,
+        same: BoolArray,
+        own: dict[int, tuple[FloatArray, FloatArray, BoolArray]],
+        lo: IntArray,
+        hi: IntArray,
+        at: int,
+    ) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """The intervals of the ``copied`` windows one after the other, the first at ``at`` in
+        the pool (their ranges written into ``lo`` and ``hi``): the settled NN before the run,
+        then the run (its own corrections, its settled ones, or its raw beats), what the
+        window's rules keep."""
+        b = self._base
+        settled, last, starts = runs.settled, runs.last, runs.starts
         pieces_rr: list[FloatArray] = []
         pieces_t: list[FloatArray] = []
         pieces_brk: list[BoolArray] = []
-        at = shared_n
-        for k in np.flatnonzero(has & (~shared | copy)).tolist():
+        for k in np.flatnonzero(copied).tolist():
             a, z = int(nn_start[k]), int(nn_end[k])
             parts = [(self._nn_rr[a:z], self._nn_t[a:z], self._nn_brk[a:z])]
             if k in own:
@@ -570,20 +668,9 @@ class StreamCleaner:
             lo[k] = at
             at += int(np.count_nonzero(keep))
             hi[k] = at
-        n_all = at
-        all_rr = sc.array("pool_rr", (n_all,))
-        all_t = sc.array("pool_t", (n_all,))
-        all_brk = sc.array("pool_brk", (n_all,), np.bool_)
-        all_rr[:n_nn] = self._nn_rr
-        all_rr[n_nn:shared_n] = self._rr[cut - b :]
-        all_t[:shared_n] = pool_t
-        all_brk[:n_nn] = self._nn_brk
-        all_brk[n_nn:shared_n] = self._gap[cut - b :]
-        if pieces_rr:
-            all_rr[shared_n:] = np.concatenate(pieces_rr)
-            all_t[shared_n:] = np.concatenate(pieces_t)
-            all_brk[shared_n:] = np.concatenate(pieces_brk)
-        return all_rr, all_t, all_brk, lo.astype(np.int64), hi.astype(np.int64)
+        if not pieces_rr:
+            return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+        return np.concatenate(pieces_rr), np.concatenate(pieces_t), np.concatenate(pieces_brk)
 
     def _tail_classes(self, last: IntArray) -> npt.NDArray[np.int8]:
         """Provisional classes of the REACH_BEATS newest beats of segments that go on after

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -100,13 +100,17 @@ class AnsNorms:
     sd2_ms: tuple[float, float] = (63.8, 22.0)
 
 
-def _z(value: float, norm: tuple[float, float]) -> float:
+#: A marker of one window, or a column of them (the indexes' arithmetic is the same).
+Value = TypeVar("Value", float, FloatArray)
+
+
+def _z(value: Value, norm: tuple[float, float]) -> Value:
     return (value - norm[0]) / norm[1]
 
 
 def pns_index(
-    mean_rr_ms: float, rmssd_ms: float, sd1_ms: float, norms: AnsNorms = AnsNorms()
-) -> float:
+    mean_rr_ms: Value, rmssd_ms: Value, sd1_ms: Value, norms: AnsNorms = AnsNorms()
+) -> Value:
     """Parasympathetic index: mean z-score of mean RR, RMSSD and SD1 (nan if one is nan)."""
     return (
         _z(mean_rr_ms, norms.mean_rr_ms) + _z(rmssd_ms, norms.rmssd_ms) + _z(sd1_ms, norms.sd1_ms)
@@ -114,22 +118,14 @@ def pns_index(
 
 
 def sns_index(
-    mean_hr_bpm: float, stress_idx: float, sd2_ms: float, norms: AnsNorms = AnsNorms()
-) -> float:
+    mean_hr_bpm: Value, stress_idx: Value, sd2_ms: Value, norms: AnsNorms = AnsNorms()
+) -> Value:
     """Sympathetic index: mean z-score of mean HR, stress index and SD2 (nan if one is nan)."""
     return (
         _z(mean_hr_bpm, norms.mean_hr_bpm)
         + _z(stress_idx, norms.stress_index)
         + _z(sd2_ms, norms.sd2_ms)
     ) / 3.0
-
-
-def _successive_differences(rr_ms: FloatArray, breaks: npt.NDArray[np.bool_] | None) -> FloatArray:
-    diffs = np.diff(rr_ms)
-    if breaks is not None and breaks.size == rr_ms.size:
-        # A difference across a gap compares intervals that were not neighbours.
-        diffs = diffs[~breaks[1:]]
-    return diffs
 
 
 def stress_index(rr_ms: FloatArray) -> float:
@@ -146,13 +142,6 @@ def stress_index(rr_ms: FloatArray) -> float:
     if mxdmn_s <= 0 or mo_s <= 0:
         return math.nan
     return math.sqrt(amo_pct / (2.0 * mo_s * mxdmn_s))
-
-
-def band_powers(rr_ms: FloatArray, t_s: FloatArray) -> tuple[float, float, float]:
-    """VLF, LF and HF power (ms^2) of the RR series sampled at beat times ``t_s`` (see
-    :mod:`kindbreak.signal.spectrum`, which computes them for many windows at once)."""
-    vlf, lf, hf = band_powers_many([(rr_ms, t_s)])[0]
-    return float(vlf), float(lf), float(hf)
 
 
 def compute_markers(
@@ -451,46 +440,15 @@ def marker_columns(
     total = _sums(rr, lo, hi, scratch)
     mean_rr = total / nn
     nan_w = np.full(w, math.nan)
-    # Successive differences (difference p is rr[p + 1] - rr[p]), none across a gap: a
-    # window's are those from lo to hi - 1, of the pool's kept ones a range too.
-    ok = np.logical_not(breaks[1:], out=scratch.array("td_ok", (max(rr.size - 1, 0),), np.bool_))
-    kept = scratch.array("td_kept", (rr.size + 1,), np.int64)  # differences kept before p
-    kept[0] = 0
-    np.cumsum(ok, out=kept[1 : ok.size + 1])
-    kept[ok.size + 1 :] = kept[ok.size]
-    every = np.subtract(rr[1:], rr[:-1], out=scratch.array("td_every", ok.shape))
-    d = np.compress(ok, every, out=scratch.array("td_d", (int(kept[ok.size]),)))
-    d_lo = kept[lo]
-    d_hi = np.maximum(kept[np.maximum(hi - 1, lo)], d_lo)
+    d, d_lo, d_hi = _difference_ranges(rr, breaks, lo, hi, scratch)
     n_d = d_hi - d_lo
     has_d = n_d > 0
     nd1 = np.maximum(n_d, 1)
     square = np.multiply(d, d, out=scratch.array("td_square", d.shape))
     rmssd = np.where(has_d, np.sqrt(_sums(square, d_lo, d_hi, scratch) / nd1), math.nan)
     if variability:
-        # Deviations from each window's own mean: the windows' values one after the other.
-        at = np.concatenate(([0], np.cumsum(n)))
-        mine = scratch.array("td_mine", (int(at[-1]),))
-        np.take(rr, scratch.ranges("td_idx", lo, n), out=mine, mode="clip")
-        mine -= np.repeat(mean_rr, n)
-        mine *= mine
-        sdnn = np.sqrt(_sums(mine, at[:-1], at[1:], scratch) / np.maximum(n - 1, 1))
-        above = scratch.array("td_above", (d.size + 1,), np.int64)
-        above[0] = 0
-        big_d = np.greater(
-            np.abs(d, out=square), 50.0, out=scratch.array("td_big", d.shape, np.bool_)
-        )
-        np.cumsum(big_d, out=above[1:])
-        big = above[d_hi] - above[d_lo]
-        pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
-        d_mean = _sums(d, d_lo, d_hi, scratch) / nd1
-        d_at = np.concatenate(([0], np.cumsum(n_d)))
-        d_dev = scratch.array("td_ddev", (int(d_at[-1]),))
-        np.take(d, scratch.ranges("td_didx", d_lo, n_d), out=d_dev, mode="clip")
-        d_dev -= np.repeat(d_mean, n_d)
-        d_dev *= d_dev
-        d_var = _sums(d_dev, d_at[:-1], d_at[1:], scratch) / np.maximum(n_d - 1, 1)
-        sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
+        sdnn = _sdnn_ranges(rr, lo, n, mean_rr, scratch)
+        pnn50, sd1 = _difference_spreads(d, d_lo, d_hi, scratch)
     else:
         sdnn = pnn50 = sd1 = nan_w
     sd2_sq = 2.0 * sdnn**2 - sd1**2
@@ -501,17 +459,6 @@ def marker_columns(
     with np.errstate(divide="ignore", invalid="ignore"):
         lf_hf = np.where(hf > 0, lf / np.where(hf > 0, hf, 1.0), math.nan)
         hr = 60000.0 / mean_rr
-    norms = AnsNorms()
-    pns = (
-        (mean_rr - norms.mean_rr_ms[0]) / norms.mean_rr_ms[1]
-        + (rmssd - norms.rmssd_ms[0]) / norms.rmssd_ms[1]
-        + (sd1 - norms.sd1_ms[0]) / norms.sd1_ms[1]
-    ) / 3.0
-    sns = (
-        (hr - norms.mean_hr_bpm[0]) / norms.mean_hr_bpm[1]
-        + (si - norms.stress_index[0]) / norms.stress_index[1]
-        + (sd2 - norms.sd2_ms[0]) / norms.sd2_ms[1]
-    ) / 3.0
     columns: dict[str, npt.NDArray[Any]] = {
         "n_beats": n,
         "duration_s": total / 1000.0,
@@ -527,18 +474,84 @@ def marker_columns(
         "hf_ms2": hf,
         "lf_hf": lf_hf,
         "stress_index": si,
-        "pns_index": pns,
-        "sns_index": sns,
+        "pns_index": pns_index(mean_rr, rmssd, sd1),
+        "sns_index": sns_index(hr, si, sd2),
     }
+    _blank_short_windows(columns, n)
+    return columns
+
+
+def _difference_ranges(
+    rr: FloatArray, breaks: npt.NDArray[np.bool_], lo: IntArray, hi: IntArray, scratch: Scratch
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """The pool's successive differences (difference p is rr[p + 1] - rr[p]), none across a
+    gap, and each window's range ``[d_lo, d_hi)`` of them: a window's are those from lo to
+    hi - 1, of the pool's kept ones a range too."""
+    ok = np.logical_not(breaks[1:], out=scratch.array("td_ok", (max(rr.size - 1, 0),), np.bool_))
+    kept = scratch.array("td_kept", (rr.size + 1,), np.int64)  # differences kept before p
+    kept[0] = 0
+    np.cumsum(ok, out=kept[1 : ok.size + 1])
+    kept[ok.size + 1 :] = kept[ok.size]
+    every = np.subtract(rr[1:], rr[:-1], out=scratch.array("td_every", ok.shape))
+    d = np.compress(ok, every, out=scratch.array("td_d", (int(kept[ok.size]),)))
+    d_lo = kept[lo]
+    d_hi = np.maximum(kept[np.maximum(hi - 1, lo)], d_lo)
+    return d, d_lo, d_hi
+
+
+def _sdnn_ranges(
+    rr: FloatArray, lo: IntArray, n: IntArray, mean_rr: FloatArray, scratch: Scratch
+) -> FloatArray:
+    """SDNN of each window ``[lo, lo + n)``: the deviations from its own mean, the windows'
+    values one after the other."""
+    at = np.concatenate(([0], np.cumsum(n)))
+    mine = scratch.array("td_mine", (int(at[-1]),))
+    np.take(rr, scratch.ranges("td_idx", lo, n), out=mine, mode="clip")
+    mine -= np.repeat(mean_rr, n)
+    mine *= mine
+    sdnn: FloatArray = np.sqrt(_sums(mine, at[:-1], at[1:], scratch) / np.maximum(n - 1, 1))
+    return sdnn
+
+
+def _difference_spreads(
+    d: FloatArray, d_lo: IntArray, d_hi: IntArray, scratch: Scratch
+) -> tuple[FloatArray, FloatArray]:
+    """pNN50 and SD1 of each window's successive differences ``d[d_lo:d_hi]`` (the squares
+    of RMSSD, ``td_square``, no longer needed: their memory takes the absolute values)."""
+    n_d = d_hi - d_lo
+    has_d = n_d > 0
+    nd1 = np.maximum(n_d, 1)
+    above = scratch.array("td_above", (d.size + 1,), np.int64)
+    above[0] = 0
+    big_d = np.greater(
+        np.abs(d, out=scratch.array("td_square", d.shape)),
+        50.0,
+        out=scratch.array("td_big", d.shape, np.bool_),
+    )
+    np.cumsum(big_d, out=above[1:])
+    big = above[d_hi] - above[d_lo]
+    pnn50 = np.where(has_d, 100.0 * big / nd1, math.nan)
+    d_mean = _sums(d, d_lo, d_hi, scratch) / nd1
+    d_at = np.concatenate(([0], np.cumsum(n_d)))
+    d_dev = scratch.array("td_ddev", (int(d_at[-1]),))
+    np.take(d, scratch.ranges("td_didx", d_lo, n_d), out=d_dev, mode="clip")
+    d_dev -= np.repeat(d_mean, n_d)
+    d_dev *= d_dev
+    d_var = _sums(d_dev, d_at[:-1], d_at[1:], scratch) / np.maximum(n_d - 1, 1)
+    sd1 = np.where(n_d > 1, np.sqrt(0.5) * np.sqrt(d_var), math.nan)
+    return pnn50, sd1
+
+
+def _blank_short_windows(columns: dict[str, npt.NDArray[Any]], n: IntArray) -> None:
+    """Windows of fewer than two intervals: the mean (and its heart rate) of one, nothing
+    else."""
     short = n < 2
     if short.any():
-        # Fewer than two intervals: the mean (and its heart rate) of one, nothing else.
         for name in MARKER_FIELDS[4:]:
             columns[name] = np.where(short, math.nan, columns[name])
         columns["duration_s"] = np.where(short, 0.0, columns["duration_s"])
         for name in ("mean_rr_ms", "mean_hr_bpm"):
             columns[name] = np.where(n == 0, math.nan, columns[name])
-    return columns
 
 
 def neurokit_markers(
