@@ -10,7 +10,6 @@ stretches; the first brings a prompt, the other two fall in its 45-minute cooldo
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from importlib.resources import files
@@ -26,19 +25,6 @@ WORKDAY = Path(str(files("kindbreak") / "data" / "workday.jsonl"))
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A user with no settings of their own (and the process umask put back afterwards)."""
-    for var, sub in [("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state")]:
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    monkeypatch.setenv("KINDBREAK_CONFIG_DIR", str(tmp_path / "config" / "kindbreak"))
-    umask = os.umask(0o022)
-    try:
-        yield tmp_path
-    finally:
-        os.umask(umask)
-
-
-@pytest.fixture
 def person_who_takes_the_break(
     session_bus: PrivateBus, peer_loop: PeerLoop
 ) -> Iterator[NotificationServer]:
@@ -51,11 +37,11 @@ def person_who_takes_the_break(
 
 def test_a_stressful_stretch_brings_a_prompt_the_break_is_logged_and_reported(
     person_who_takes_the_break: NotificationServer,
-    home: Path,
+    isolated_home: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server = person_who_takes_the_break
-    data = home / "data"
+    data = isolated_home / "kindbreak-data"
 
     rc = main(["monitor", "--replay", str(WORKDAY), "--speed", "0", "--data-dir", str(data)])
     err = capsys.readouterr().err

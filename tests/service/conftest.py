@@ -6,7 +6,6 @@ would on a person's machine (only the process at the other end is replaced)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,9 @@ from support.service import FakeTool, fake_tool
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME with the XDG folders where a person's are (the unit files go under it); the
+    umask is put back by the top-level ``isolated_home``."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
@@ -26,11 +27,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     ]:
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.delenv("KINDBREAK_CONFIG_DIR", raising=False)
-    old = os.umask(0o022)
-    try:
-        yield home
-    finally:
-        os.umask(old)
+    return home
 
 
 @pytest.fixture
